@@ -1,0 +1,51 @@
+# MIH sites. `make` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the pinned requirements
+
+setup: install ## Migrate the database and create both sites with demo content (idempotent)
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_sites
+
+run: setup ## Set everything up and serve both sites on PORT (default 8000)
+	@$(PY) manage.py ensure_dev_superuser
+	@echo
+	@echo "  MIH VVS ApS:  http://mihvvs.localhost:$(PORT)/"
+	@echo "  MIH El ApS:   http://mihel.localhost:$(PORT)/"
+	@echo "  Admin:        http://mihvvs.localhost:$(PORT)/admin/"
+	@echo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install ## Run the whole test suite (DATABASE_URL picks PostgreSQL)
+	$(PY) -m pytest
+
+lint: install ## ruff check, ruff format --check, djhtml --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djhtml --check $$(find templates -name '*.html')
+
+format: install ## Apply ruff and djhtml formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/djhtml $$(find templates -name '*.html')
+
+clean: ## Remove the venv and local data (var/)
+	rm -rf $(VENV) var
+
+.PHONY: help install setup run test lint format clean

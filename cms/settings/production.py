@@ -1,0 +1,30 @@
+"""Production: secrets and hosts only from the environment, HTTPS everywhere."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import SITE_HOSTNAMES, env_bool, env_list
+
+DEBUG = False
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set in production.")
+
+# Each company's hostname and its www. alias (CanonicalHostMiddleware redirects www. away).
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [
+    host for hostname in SITE_HOSTNAMES.values() for host in (hostname, f"www.{hostname}")
+]
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# HSTS preloading is a commitment for the company domains that the client makes, not us:
+# turn it on with SECURE_HSTS_PRELOAD=1 once they have decided.
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]

@@ -1,0 +1,164 @@
+"""Demo content for the two companies, in the project's own words.
+
+Used by ``manage.py setup_sites``. Editors own the content afterwards: re-running the command
+never overwrites what they changed.
+"""
+
+COMPANIES = [
+    {
+        "key": "mihvvs",
+        "company_name": "MIH VVS ApS",
+        "trade": "VVS",
+        "domain": "mihvvs.dk",
+        "collection": "MIH VVS",
+        "editor_group": "MIH VVS redaktører",
+        "cvr_number": "12345678",
+        "street_address": "Værkstedsvej 1",
+        "postcode": "4000",
+        "city": "Roskilde",
+        "phone": "+45 12 34 56 78",
+        "email": "kontakt@mihvvs.dk",
+        "opening_hours": "Mandag–torsdag 7.00–15.30\nFredag 7.00–13.00\nAkut vagt efter aftale",
+        "brand_colour": "#0b5394",
+        "home_title": "VVS-arbejde du kan regne med",
+        "home_intro": (
+            "Badeværelser, varmeanlæg, vandinstallationer og service. "
+            "Autoriseret VVS-installatør med fast pris efter aftale."
+        ),
+        "services": [
+            ("Badeværelser", "Renovering af badeværelser fra rå væg til færdigt rum."),
+            ("Varme", "Nye fjernvarmeunits, varmepumper, radiatorer og gulvvarme."),
+            (
+                "Vand og afløb",
+                "Nye installationer, udskiftning af rør og reparation af utætheder.",
+            ),
+        ],
+        "other_company": "MIH El ApS",
+        "other_domain": "mihel.dk",
+        "installations": "VVS-installationer",
+    },
+    {
+        "key": "mihel",
+        "company_name": "MIH El ApS",
+        "trade": "el",
+        "domain": "mihel.dk",
+        "collection": "MIH El",
+        "editor_group": "MIH El redaktører",
+        "cvr_number": "87654321",
+        "street_address": "Værkstedsvej 1",
+        "postcode": "4000",
+        "city": "Roskilde",
+        "phone": "+45 87 65 43 21",
+        "email": "kontakt@mihel.dk",
+        "opening_hours": "Mandag–torsdag 7.00–15.30\nFredag 7.00–13.00",
+        "brand_colour": "#b45f06",
+        "home_title": "Sikre elinstallationer til hjem og erhverv",
+        "home_intro": (
+            "Nye installationer, el-tjek, ladestandere og fejlfinding. "
+            "Autoriseret elinstallatør, der rydder op efter sig."
+        ),
+        "services": [
+            ("El-installationer", "Nybyggeri, tilbygning og renovering af boligens el."),
+            ("Ladestandere", "Opsætning af ladestander til elbil, tilpasset din eltavle."),
+            ("Fejlfinding og el-tjek", "Vi finder fejlen og gennemgår din installation."),
+        ],
+        "other_company": "MIH VVS ApS",
+        "other_domain": "mihvvs.dk",
+        "installations": "elinstallationer",
+    },
+]
+
+
+def policy_intro(company):
+    return (
+        f"<p>Her kan du læse, hvordan <b>{company['company_name']}</b> "
+        f"(CVR-nr. {company['cvr_number']}) behandler de personoplysninger, du giver os via "
+        f"{company['domain']}. Har du spørgsmål, er du velkommen til at skrive til "
+        f'<a href="mailto:{company["email"]}">{company["email"]}</a>.</p>'
+    )
+
+
+def policy_sections(company):
+    """The demo policy: the six sections the client's policy has, plus how to complain."""
+    name, domain = company["company_name"], company["domain"]
+    return [
+        (
+            "1. Generelt",
+            "2",
+            f"<p>{name} og {company['other_company']} er to selvstændige virksomheder med hver "
+            f"sin hjemmeside: {domain} og {company['other_domain']}. Denne politik gælder "
+            f"{domain}.</p>"
+            "<p>Vi registrerer personoplysninger, når du beder om et tilbud via vores "
+            "tilbudsmodul, eller når du skriver til os via kontaktformularen.</p>",
+        ),
+        (
+            "Hvilke oplysninger vi registrerer",
+            "3",
+            "<p>Navn, adresse, telefonnummer og e-mailadresse. Beder du om et tilbud, kan du "
+            "også sende billeder af din installation. Vi bruger oplysningerne til at:</p>"
+            "<ul><li>udregne et tilbud, når du har sendt en forespørgsel via tilbudsmodulet,"
+            "</li><li>besvare de henvendelser, du sender via kontaktformularen.</li></ul>",
+        ),
+        (
+            "Dine rettigheder",
+            "3",
+            "<p>Du kan altid få indsigt i de oplysninger, vi har registreret om dig, og du kan "
+            "gøre indsigelse mod enhver registrering. Du kan også bede os rette eller slette "
+            "oplysninger. Skriv eller ring til os, så svarer vi inden for en måned.</p>",
+        ),
+        (
+            "2. Cookies",
+            "2",
+            "<p>En cookie er en lille tekstfil, som din browser gemmer. Vi bruger kun "
+            "sessionscookies, hvor en funktion kræver det, for eksempel når du sender en "
+            "formular. De slettes, når du lukker browseren.</p>"
+            "<p>Statistik med permanente cookies bruger vi kun, hvis du på forhånd har givet "
+            "dit samtykke. Du kan altid slette cookies i din browsers indstillinger.</p>",
+        ),
+        (
+            "3. Vi videregiver ikke dine oplysninger uden samtykke",
+            "2",
+            f"<p>{name} sælger ikke dine oplysninger og giver dem ikke videre uden dit "
+            "samtykke. Den eneste undtagelse er vores databehandlere, for eksempel den "
+            "leverandør, der driver hjemmesiden. De behandler kun oplysningerne efter vores "
+            "instruks og under en databehandleraftale.</p>",
+        ),
+        (
+            "4. Hvor længe opbevarer vi oplysningerne?",
+            "2",
+            "<p>Vi opbevarer kun oplysningerne, så længe vi har brug for dem:</p><ul>"
+            "<li>En forespørgsel om tilbud gemmes, så længe sagen kører, og højst 12 måneder "
+            "efter, at vi har modtaget den, medmindre du bliver kunde.</li>"
+            "<li>En henvendelse via kontaktformularen gemmes, så længe den er relevant for "
+            "sagen, og højst 6 måneder.</li>"
+            "<li>Er du kunde, gemmer vi vores korrespondance, så længe du er kunde hos os.</li>"
+            "<li>Fakturaer og andre regnskabsbilag gemmes i fem år efter bogføringsloven.</li>"
+            f"<li>Billeder af {company['installations']}, som indgår i vores lovpligtige "
+            "kvalitetssikring, gemmes så længe, loven kræver det.</li></ul>"
+            "<p>Derefter sletter vi oplysningerne, også de billeder, du har sendt.</p>",
+        ),
+        (
+            "5. Statistik over besøg",
+            "2",
+            f"<p>Vi bruger et standardværktøj, der tæller besøg på {domain}: hvor mange "
+            "besøgende vi har, hvilke domæner de kommer fra, og hvilke sider de ser. "
+            "Statistikken bruger vi til at gøre hjemmesiden og vores kundeservice bedre.</p>",
+        ),
+        (
+            "6. Sikkerhed",
+            "2",
+            "<p>Vi beskytter dine oplysninger mod uautoriseret adgang, ændring og tab med "
+            "blandt andet:</p><ul>"
+            "<li>antivirus på alle it-systemer, der behandler personoplysninger,</li>"
+            "<li>backup af de samme systemer,</li>"
+            "<li>adgang til personoplysninger kun for de medarbejdere, der har brug for den,"
+            "</li><li>databehandleraftaler med alle leverandører, der behandler "
+            "personoplysninger for os.</li></ul>",
+        ),
+        (
+            "7. Klage",
+            "2",
+            "<p>Er du utilfreds med vores behandling af dine oplysninger, kan du klage til "
+            '<a href="https://www.datatilsynet.dk">Datatilsynet</a>.</p>',
+        ),
+    ]

@@ -1,0 +1,200 @@
+"""Page types and per-site company settings.
+
+A site is identified by its root ``HomePage`` (and its ``CompanySettings``), never by
+comparing hostnames in code.
+"""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page, PageLogEntry
+from wagtail.search import index
+
+from .blocks import BodyBlock, PolicySectionsBlock
+
+cvr_validator = RegexValidator(r"^\d{8}$", _("A CVR number is 8 digits."))
+colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb, for example #0b5394.")
+)
+
+
+class HomePage(Page):
+    """The root of one company's site."""
+
+    intro = models.CharField(
+        _("intro"), max_length=300, blank=True, help_text=_("Shown under the page title.")
+    )
+    body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["home.StandardPage", "home.PrivacyPolicyPage"]
+
+    class Meta:
+        verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
+
+
+class StandardPage(Page):
+    """An ordinary content page: services, about us, and the like."""
+
+    intro = models.CharField(_("intro"), max_length=300, blank=True)
+    body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+
+    parent_page_types = ["home.HomePage", "home.StandardPage"]
+    subpage_types = ["home.StandardPage"]
+
+    class Meta:
+        verbose_name = _("standard page")
+        verbose_name_plural = _("standard pages")
+
+
+class PrivacyPolicyPage(Page):
+    """The site's "Persondatapolitik": an intro and ordered sections with anchors.
+
+    The page shows which published version the reader sees and when it was published, taken
+    from the page's publish history, so consent proof can point at an exact revision.
+    """
+
+    intro = RichTextField(_("intro"), features=["bold", "italic", "link"], blank=True)
+    sections = StreamField(PolicySectionsBlock(), blank=True, verbose_name=_("sections"))
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("sections")]
+    search_fields = [*Page.search_fields, index.SearchField("sections")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("privacy policy page")
+        verbose_name_plural = _("privacy policy pages")
+
+    @cached_property
+    def table_of_contents(self):
+        """``[(anchor, heading, level), …]`` with anchors unique within the page."""
+        entries, seen = [], {}
+        for block in self.sections:
+            heading = block.value["heading"]
+            anchor = slugify(heading) or "afsnit"
+            seen[anchor] = seen.get(anchor, 0) + 1
+            if seen[anchor] > 1:
+                anchor = f"{anchor}-{seen[anchor]}"
+            entries.append((anchor, heading, int(block.value["level"])))
+        return entries
+
+    @property
+    def sections_with_anchors(self):
+        return [
+            (anchor, block.value)
+            for (anchor, _heading, _level), block in zip(
+                self.table_of_contents, self.sections, strict=True
+            )
+        ]
+
+    def get_publication(self, revision_id=None):
+        """Return ``(version, published_at)`` of a published revision, or ``(None, None)``.
+
+        The version counts the distinct revisions published up to and including this one,
+        so it only ever grows. Defaults to the live revision.
+        """
+        revision_id = revision_id or self.live_revision_id
+        if not revision_id:
+            return None, None
+        publishes = PageLogEntry.objects.filter(
+            page_id=self.pk, action="wagtail.publish", revision_id__isnull=False
+        )
+        first_publish = publishes.filter(revision_id=revision_id).order_by("timestamp").first()
+        if first_publish is None:
+            return None, None
+        version = (
+            publishes.filter(revision_id__lte=revision_id).values("revision_id").distinct().count()
+        )
+        return version, first_publish.timestamp
+
+    @cached_property
+    def publication(self):
+        version, published_at = self.get_publication()
+        return {"version": version, "published_at": published_at}
+
+
+@register_setting(icon="site")
+class CompanySettings(BaseSiteSetting):
+    """Who the site belongs to: name, CVR, contact details, logo, colour, policy page."""
+
+    company_name = models.CharField(_("company name"), max_length=100)
+    cvr_number = models.CharField(
+        _("CVR number"), max_length=8, validators=[cvr_validator], blank=True
+    )
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    opening_hours = models.TextField(
+        _("opening hours"), blank=True, help_text=_("One line per day or period.")
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    brand_colour = models.CharField(
+        _("brand colour"), max_length=7, default="#0b5394", validators=[colour_validator]
+    )
+    privacy_policy_page = models.ForeignKey(
+        "home.PrivacyPolicyPage",
+        verbose_name=_("privacy policy page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Linked from the footer and from every form's consent text."),
+    )
+
+    select_related = ["logo", "privacy_policy_page"]
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("company_name"), FieldPanel("cvr_number")], heading=_("Company")
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("street_address"),
+                FieldPanel("postcode"),
+                FieldPanel("city"),
+                FieldPanel("phone"),
+                FieldPanel("email"),
+                FieldPanel("opening_hours"),
+            ],
+            heading=_("Contact details"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("logo"), FieldPanel("brand_colour")], heading=_("Look and feel")
+        ),
+        FieldPanel("privacy_policy_page"),
+    ]
+
+    class Meta:
+        verbose_name = _("company settings")
+        verbose_name_plural = _("company settings")
+
+    def __str__(self):
+        return self.company_name or super().__str__()
+
+    @property
+    def opening_hours_lines(self):
+        return [line.strip() for line in self.opening_hours.splitlines() if line.strip()]

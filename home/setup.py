@@ -1,0 +1,239 @@
+"""Create both company sites, their demo content and their editor groups, idempotently.
+
+``manage.py setup_sites`` is a thin shell over :func:`setup_sites`, which the tests call too.
+Every step looks for what it would create first: a second run changes nothing.
+"""
+
+import io
+import logging
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.images import ImageFile
+from django.db import transaction
+from PIL import Image as PILImage
+from PIL import ImageDraw, ImageFont
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    GroupSitePermission,
+    Locale,
+    Page,
+    Site,
+)
+
+from . import demo_content
+from .models import CompanySettings, HomePage, PrivacyPolicyPage, StandardPage
+
+logger = logging.getLogger(__name__)
+
+EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+EDITOR_IMAGE_PERMISSIONS = ["add_image", "change_image", "choose_image"]
+EDITOR_DOCUMENT_PERMISSIONS = ["add_document", "change_document", "choose_document"]
+
+
+def setup_sites(stdout=None):
+    """Make sure both sites exist with demo content; return ``{key: Site}``."""
+    with transaction.atomic():
+        locale = Locale.objects.get_or_create(language_code="da")[0]
+        Locale.objects.get_or_create(language_code="en")
+        root = Page.get_first_root_node()
+        _remove_wagtail_welcome_page(root)
+        sites = {}
+        for index, company in enumerate(demo_content.COMPANIES):
+            sites[company["key"]] = _setup_company(root, locale, company, is_default=index == 0)
+    return sites
+
+
+def _remove_wagtail_welcome_page(root):
+    """Wagtail's first migration makes a placeholder page and site; ours replace them."""
+    for page in root.get_children().filter(content_type__model="page", slug="home"):
+        if not page.get_children().exists():
+            Site.objects.filter(root_page=page).delete()
+            page.delete()
+
+
+def _setup_company(root, locale, company, *, is_default):
+    key = company["key"]
+    home = HomePage.objects.child_of(root).filter(slug=key, locale=locale).first()
+    created_home = home is None
+    if created_home:
+        home = root.add_child(
+            instance=HomePage(
+                title=company["home_title"],
+                slug=key,
+                locale=locale,
+                intro=company["home_intro"],
+                seo_title=company["company_name"],
+            )
+        )
+        home.save_revision().publish()
+        logger.info("Created home page for %s", company["company_name"])
+
+    hostname = settings.SITE_HOSTNAMES.get(key, f"{key}.localhost")
+    site = Site.objects.filter(root_page=home).first()
+    if site is None:
+        site = Site(root_page=home)
+    changed = (site.hostname, site.port, site.site_name) != (hostname, 80, company["company_name"])
+    if changed or (is_default and not site.is_default_site):
+        site.hostname, site.port, site.site_name = hostname, 80, company["company_name"]
+        if is_default and not Site.objects.filter(is_default_site=True).exclude(pk=site.pk):
+            site.is_default_site = True
+        site.save()
+
+    services = _child(home, StandardPage, "ydelser")
+    if services is None:
+        services = _add(
+            home,
+            StandardPage(
+                title="Ydelser",
+                slug="ydelser",
+                show_in_menus=True,
+                intro=f"Det hjælper {company['company_name']} med.",
+                body=[
+                    block
+                    for title, text in company["services"]
+                    for block in (
+                        ("heading", {"text": title, "level": "h2"}),
+                        ("paragraph", f"<p>{text}</p>"),
+                    )
+                ],
+            ),
+        )
+    if _child(home, StandardPage, "om-os") is None:
+        _add(
+            home,
+            StandardPage(
+                title="Om os",
+                slug="om-os",
+                show_in_menus=True,
+                intro=f"{company['company_name']} er en lokal, autoriseret "
+                f"{company['trade']}-virksomhed.",
+                body=[
+                    (
+                        "paragraph",
+                        "<p>Vi er et mindre team af faglærte montører, der selv står for "
+                        "opgaven fra første besøg til færdigt arbejde.</p>",
+                    ),
+                ],
+            ),
+        )
+    policy = _child(home, PrivacyPolicyPage, "persondatapolitik")
+    if policy is None:
+        policy = _add(
+            home,
+            PrivacyPolicyPage(
+                title="Persondatapolitik",
+                slug="persondatapolitik",
+                intro=demo_content.policy_intro(company),
+                sections=[
+                    ("section", {"heading": heading, "level": level, "body": body})
+                    for heading, level, body in demo_content.policy_sections(company)
+                ],
+            ),
+        )
+
+    if created_home:
+        home.body = [
+            ("paragraph", f"<p>{company['home_intro']}</p>"),
+            ("call_to_action", {"text": "Se vores ydelser", "page": services, "url": ""}),
+        ]
+        home.save_revision().publish()
+
+    collection = _collection(company["collection"])
+    company_settings = CompanySettings.for_site(site)
+    if not company_settings.company_name:
+        for field in (
+            "company_name",
+            "cvr_number",
+            "street_address",
+            "postcode",
+            "city",
+            "phone",
+            "email",
+            "opening_hours",
+            "brand_colour",
+        ):
+            setattr(company_settings, field, company[field])
+        company_settings.privacy_policy_page = policy
+        company_settings.logo = _make_logo(company, collection)
+        company_settings.save()
+
+    ensure_editor_group(company["editor_group"], site, collection)
+    return site
+
+
+def _child(parent, model, slug):
+    return model.objects.child_of(parent).filter(slug=slug).first()
+
+
+def _add(parent, page):
+    page.locale = parent.locale
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def _collection(name):
+    root = Collection.get_first_root_node()
+    existing = root.get_children().filter(name=name).first()
+    return existing or root.add_child(name=name)
+
+
+def _make_logo(company, collection):
+    """A simple text logo on the brand colour, so each site is recognisable at a glance."""
+    from wagtail.images.models import Image
+
+    image = PILImage.new("RGB", (480, 128), company["brand_colour"])
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=52)
+    draw.text((240, 64), company["company_name"], fill="white", font=font, anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return Image.objects.create(
+        title=f"{company['company_name']} logo",
+        collection=collection,
+        file=ImageFile(buffer, name=f"logo-{company['key']}.png"),
+    )
+
+
+def ensure_editor_group(name, site, collection):
+    """A group that may edit, publish and manage images only on ``site``.
+
+    Page permissions sit on the site's root page, image and document permissions on the
+    company's collection, and the settings permission is scoped to the site through
+    ``GroupSitePermission``, so nothing here reaches the other company's site.
+    """
+    group, _created = Group.objects.get_or_create(name=name)
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    for codename in EDITOR_PAGE_PERMISSIONS:
+        GroupPagePermission.objects.get_or_create(
+            group=group,
+            page=site.root_page,
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            ),
+        )
+    for app_label, codenames in (
+        ("wagtailimages", EDITOR_IMAGE_PERMISSIONS),
+        ("wagtaildocs", EDITOR_DOCUMENT_PERMISSIONS),
+    ):
+        for codename in codenames:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group,
+                collection=collection,
+                permission=Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                ),
+            )
+    GroupSitePermission.objects.get_or_create(
+        group=group,
+        site=site,
+        permission=Permission.objects.get(
+            content_type=ContentType.objects.get_for_model(CompanySettings),
+            codename="change_companysettings",
+        ),
+    )
+    return group
