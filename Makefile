@@ -18,7 +18,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed ## Create .venv and install the pinned requirements
 
-setup: install ## Migrate the database and create both sites with demo content (idempotent)
+messages: install ## Compile the translation catalogues (pure Python, no gettext needed)
+	@$(PY) manage.py compile_translations
+
+setup: messages ## Migrate the database and create both sites with demo content (idempotent)
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_sites
@@ -32,7 +35,7 @@ run: setup ## Set everything up and serve both sites on PORT (default 8000)
 	@echo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: install ## Run the whole test suite (DATABASE_URL picks PostgreSQL)
+test: messages ## Run the whole test suite (DATABASE_URL picks PostgreSQL)
 	$(PY) -m pytest
 
 lint: install ## ruff check, ruff format --check, djhtml --check
@@ -48,4 +51,4 @@ format: install ## Apply ruff and djhtml formatting
 clean: ## Remove the venv and local data (var/)
 	rm -rf $(VENV) var
 
-.PHONY: help install setup run test lint format clean
+.PHONY: help install messages setup run test lint format clean

@@ -25,6 +25,10 @@ COMPANIES = [
             "Badeværelser, varmeanlæg, vandinstallationer og service. "
             "Autoriseret VVS-installatør med fast pris efter aftale."
         ),
+        "home_body": (
+            "Vi kommer ud og ser opgaven, giver en fast pris og holder den. "
+            "Send os gerne et par billeder af installationen, så er vi godt forberedt."
+        ),
         "services": [
             ("Badeværelser", "Renovering af badeværelser fra rå væg til færdigt rum."),
             ("Varme", "Nye fjernvarmeunits, varmepumper, radiatorer og gulvvarme."),
@@ -56,6 +60,10 @@ COMPANIES = [
         "home_intro": (
             "Nye installationer, el-tjek, ladestandere og fejlfinding. "
             "Autoriseret elinstallatør, der rydder op efter sig."
+        ),
+        "home_body": (
+            "Vi gennemgår opgaven med dig, giver en fast pris og efterlader en "
+            "installation, der er dokumenteret og lovlig."
         ),
         "services": [
             ("El-installationer", "Nybyggeri, tilbygning og renovering af boligens el."),

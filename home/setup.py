@@ -137,7 +137,7 @@ def _setup_company(root, locale, company, *, is_default):
 
     if created_home:
         home.body = [
-            ("paragraph", f"<p>{company['home_intro']}</p>"),
+            ("paragraph", f"<p>{company['home_body']}</p>"),
             ("call_to_action", {"text": "Se vores ydelser", "page": services, "url": ""}),
         ]
         home.save_revision().publish()
