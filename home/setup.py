@@ -66,7 +66,6 @@ def _setup_company(root, locale, company, *, is_default):
                 slug=key,
                 locale=locale,
                 intro=company["home_intro"],
-                seo_title=company["company_name"],
             )
         )
         home.save_revision().publish()

@@ -3,7 +3,8 @@
 The database is SQLite unless DATABASE_URL is set (CI runs the suite on PostgreSQL).
 """
 
-import os
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,7 +15,11 @@ SECRET_KEY = "test-only-secret-key"  # noqa: S105 (tests only)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
-MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", tempfile.mkdtemp(prefix="mih-test-media-")))
+# Throwaway folders, removed when the test process ends.
+_TMP = Path(tempfile.mkdtemp(prefix="mih-test-"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
+MEDIA_ROOT = _TMP / "media"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 WAGTAILADMIN_BASE_URL = "http://testserver"
-STATIC_ROOT = Path(tempfile.mkdtemp(prefix="mih-test-static-"))
+STATIC_ROOT = _TMP / "static"
+STATIC_ROOT.mkdir()
