@@ -6,6 +6,8 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 urlpatterns = [
+    # Before Wagtail's admin URLs: photos answer 404, not a login redirect, to strangers.
+    path("admin/henvendelser/", include("forms_app.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap),

@@ -6,3 +6,6 @@ class FormsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "forms_app"
     verbose_name = _("Forms and submissions")
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -12,6 +12,7 @@ COMPANIES = [
         "domain": "mihvvs.dk",
         "collection": "MIH VVS",
         "editor_group": "MIH VVS redaktører",
+        "staff_group": "MIH VVS kundeservice",
         "cvr_number": "12345678",
         "street_address": "Værkstedsvej 1",
         "postcode": "4000",
@@ -48,6 +49,7 @@ COMPANIES = [
         "domain": "mihel.dk",
         "collection": "MIH El",
         "editor_group": "MIH El redaktører",
+        "staff_group": "MIH El kundeservice",
         "cvr_number": "87654321",
         "street_address": "Værkstedsvej 1",
         "postcode": "4000",
@@ -170,3 +172,70 @@ def policy_sections(company):
             '<a href="https://www.datatilsynet.dk">Datatilsynet</a>.</p>',
         ),
     ]
+
+
+def quote_form(company):
+    return {
+        "title": "Få et tilbud",
+        "slug": "tilbud",
+        "intro": (
+            "<p>Fortæl os om opgaven, så vender vi tilbage med et uforpligtende tilbud. "
+            "Billeder af installationen hjælper os med at give en præcis pris.</p>"
+        ),
+        "thank_you_text": (
+            "<p>Tak for din forespørgsel. Vi kontakter dig inden for to hverdage.</p>"
+        ),
+        "consent_text": (
+            f"Jeg giver samtykke til, at {company['company_name']} gemmer og bruger mine "
+            "oplysninger og billeder til at udarbejde et tilbud, som beskrevet i "
+            "persondatapolitikken."
+        ),
+        "legal_basis": "pre_contract",
+        "retention_period": 12,
+        "retention_reason": (
+            "Tilbudsforespørgsel: gemmes, mens sagen behandles, og højst 12 måneder "
+            "(persondatapolitikken, afsnit 4)."
+        ),
+        "fields": [
+            ("Navn", "singleline", True, ""),
+            ("Adresse", "singleline", True, "Adressen hvor arbejdet skal udføres."),
+            ("Postnummer", "singleline", True, ""),
+            ("Telefon", "tel", True, ""),
+            ("E-mail", "email", True, ""),
+            ("Beskrivelse af opgaven", "multiline", True, ""),
+            (
+                "Billeder af installationen",
+                "photos",
+                False,
+                "Op til 8 billeder i JPEG, PNG, WebP eller HEIC (iPhone).",
+            ),
+        ],
+    }
+
+
+def contact_form(company):
+    return {
+        "title": "Kontakt",
+        "slug": "kontakt",
+        "intro": (
+            f"<p>Skriv til os, eller ring på {company['phone']}. Vi svarer normalt samme dag.</p>"
+        ),
+        "thank_you_text": "<p>Tak for din besked. Vi svarer hurtigst muligt.</p>",
+        "consent_text": (
+            f"Jeg giver samtykke til, at {company['company_name']} gemmer og bruger mine "
+            "oplysninger til at besvare min henvendelse, som beskrevet i "
+            "persondatapolitikken."
+        ),
+        "legal_basis": "consent",
+        "retention_period": 6,
+        "retention_reason": (
+            "Henvendelse via kontaktformularen: gemmes, så længe den er relevant for sagen, "
+            "og højst 6 måneder (persondatapolitikken, afsnit 4)."
+        ),
+        "fields": [
+            ("Navn", "singleline", True, ""),
+            ("E-mail", "email", True, ""),
+            ("Telefon", "tel", False, ""),
+            ("Besked", "multiline", True, ""),
+        ],
+    }

@@ -35,7 +35,7 @@ class HomePage(Page):
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["home.StandardPage", "home.PrivacyPolicyPage"]
+    subpage_types = ["home.StandardPage", "home.PrivacyPolicyPage", "forms_app.FormPage"]
 
     class Meta:
         verbose_name = _("home page")
@@ -52,7 +52,7 @@ class StandardPage(Page):
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
     parent_page_types = ["home.HomePage", "home.StandardPage"]
-    subpage_types = ["home.StandardPage"]
+    subpage_types = ["home.StandardPage", "forms_app.FormPage"]
 
     class Meta:
         verbose_name = _("standard page")

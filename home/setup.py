@@ -134,9 +134,13 @@ def _setup_company(root, locale, company, *, is_default):
             ),
         )
 
+    quote = _form_page(home, company, demo_content.quote_form(company))
+    _form_page(home, company, demo_content.contact_form(company))
+
     if created_home:
         home.body = [
             ("paragraph", f"<p>{company['home_body']}</p>"),
+            ("call_to_action", {"text": "Få et uforpligtende tilbud", "page": quote, "url": ""}),
             ("call_to_action", {"text": "Se vores ydelser", "page": services, "url": ""}),
         ]
         home.save_revision().publish()
@@ -161,7 +165,52 @@ def _setup_company(root, locale, company, *, is_default):
         company_settings.save()
 
     ensure_editor_group(company["editor_group"], site, collection)
+    ensure_staff_group(company["staff_group"], site)
     return site
+
+
+def _form_page(home, company, spec):
+    """A demo form page with its fields, unless the site already has one with that slug."""
+    from forms_app.models import FormField, FormPage
+
+    existing = _child(home, FormPage, spec["slug"])
+    if existing is not None:
+        return existing
+    page = FormPage(
+        title=spec["title"],
+        slug=spec["slug"],
+        show_in_menus=True,
+        intro=spec["intro"],
+        thank_you_text=spec["thank_you_text"],
+        consent_text=spec["consent_text"],
+        legal_basis=spec["legal_basis"],
+        retention_period=spec["retention_period"],
+        retention_reason=spec["retention_reason"],
+        to_address=company["email"],
+        subject=f"Ny henvendelse: {spec['title']}",
+    )
+    page.form_fields = [
+        FormField(label=label, field_type=field_type, required=required, help_text=help_text)
+        for label, field_type, required, help_text in spec["fields"]
+    ]
+    return _add(home, page)
+
+
+def ensure_staff_group(name, site):
+    """Customer service: read, handle, export and delete submissions of ``site`` only."""
+    from forms_app.models import FormSubmission
+    from forms_app.permissions import STAFF_PERMISSIONS
+
+    group, _created = Group.objects.get_or_create(name=name)
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    content_type = ContentType.objects.get_for_model(FormSubmission)
+    for codename in STAFF_PERMISSIONS:
+        GroupSitePermission.objects.get_or_create(
+            group=group,
+            site=site,
+            permission=Permission.objects.get(content_type=content_type, codename=codename),
+        )
+    return group
 
 
 def _child(parent, model, slug):

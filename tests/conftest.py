@@ -20,3 +20,18 @@ def vvs_site(sites) -> Site:
 @pytest.fixture
 def el_site(sites) -> Site:
     return sites["mihel"]
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Each test gets its own empty private storage folder (rows roll back; files don't)."""
+    location = tmp_path / "private"
+    settings.PRIVATE_MEDIA_ROOT = location
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "forms_app.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
+    return location

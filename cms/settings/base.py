@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -174,9 +175,15 @@ STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Visitors' photos: outside MEDIA_ROOT, no public URL; served only by a checked view.
+    "private": {
+        "BACKEND": "forms_app.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+    },
 }
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
@@ -218,3 +225,19 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+
+# Visitor forms: photos, rate limit. See docs/data-protection.md.
+FORMS_PHOTO_MAX_COUNT = int(os.environ.get("FORMS_PHOTO_MAX_COUNT", "8"))
+FORMS_PHOTO_MAX_BYTES = int(os.environ.get("FORMS_PHOTO_MAX_BYTES", str(15 * 1024 * 1024)))
+FORMS_PHOTO_MAX_TOTAL_BYTES = int(
+    os.environ.get("FORMS_PHOTO_MAX_TOTAL_BYTES", str(40 * 1024 * 1024))
+)
+# 50 megapixels: more than any phone camera, far less than a decompression bomb.
+FORMS_PHOTO_MAX_PIXELS = int(os.environ.get("FORMS_PHOTO_MAX_PIXELS", str(50_000_000)))
+# At most this many form posts per client and site within the window (seconds).
+FORMS_RATE_LIMIT = int(os.environ.get("FORMS_RATE_LIMIT", "10"))
+FORMS_RATE_LIMIT_WINDOW = int(os.environ.get("FORMS_RATE_LIMIT_WINDOW", "600"))
+# Behind a load balancer, the client is the right-most address it adds to X-Forwarded-For.
+FORMS_TRUST_X_FORWARDED_FOR = env_bool("FORMS_TRUST_X_FORWARDED_FOR")
+# Photo uploads larger than this go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,0 +1,81 @@
+"""Mail sent after a submission is committed. A failure is logged and never loses data.
+
+Staff get a link to the submission, not its content: personal data stays in the database
+(and its access control), not in mailboxes. Log lines name the submission id only.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+
+def staff_recipients(page):
+    from home.models import CompanySettings
+
+    addresses = [a.strip() for a in page.to_address.split(",") if a.strip()]
+    if not addresses:
+        company_email = CompanySettings.for_site(page.get_site()).email
+        addresses = [company_email] if company_email else []
+    return addresses
+
+
+def admin_url(submission):
+    path = reverse("wagtailforms:list_submissions", args=[submission.page_id])
+    return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
+
+
+def submitted_fields(page, submission):
+    """``[(label, value)]`` of what the visitor typed, for their own receipt."""
+    rows = []
+    for field in page.get_form_fields():
+        if field.field_type == "photos":
+            continue
+        value = submission.form_data.get(field.clean_name, "")
+        if isinstance(value, list):
+            value = ", ".join(map(str, value))
+        rows.append((field.label, value))
+    return rows
+
+
+def send_notifications(submission):
+    page = submission.page.specific
+    context = {
+        "submission": submission,
+        "page": page,
+        "site_name": submission.site.site_name,
+        "admin_url": admin_url(submission),
+        "fields": submitted_fields(page, submission),
+    }
+    from_address = page.from_address or settings.DEFAULT_FROM_EMAIL
+    recipients = staff_recipients(page)
+    if recipients:
+        try:
+            send_mail(
+                page.subject or render_to_string("forms_app/email/staff_subject.txt", context),
+                render_to_string("forms_app/email/staff_notification.txt", context),
+                from_address,
+                recipients,
+            )
+        except Exception as error:  # noqa: BLE001 - any mail failure must not lose the submission
+            logger.error(
+                "Staff notification for submission %s failed: %s",
+                submission.pk,
+                type(error).__name__,
+            )
+    if page.send_receipt and submission.email:
+        try:
+            send_mail(
+                render_to_string("forms_app/email/receipt_subject.txt", context).strip(),
+                render_to_string("forms_app/email/receipt.txt", context),
+                from_address,
+                [submission.email],
+            )
+        except Exception as error:  # noqa: BLE001
+            logger.error(
+                "Receipt for submission %s failed: %s", submission.pk, type(error).__name__
+            )

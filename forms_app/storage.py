@@ -1,0 +1,52 @@
+"""Where visitors' photos live: a storage with no public URL.
+
+Locally a folder outside MEDIA_ROOT (``var/private``); in production an S3 bucket configured
+as the ``private`` entry of ``STORAGES``. Either way the files are reached only through
+``forms_app.views.submission_photo``, which checks the user's permission first.
+"""
+
+import uuid
+
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.functional import LazyObject, empty
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """A folder that is never served: ``url()`` refuses instead of guessing a media URL."""
+
+    def url(self, name):
+        raise NotImplementedError("Private files have no URL; use the permission-checked view.")
+
+
+class _PrivateStorage(LazyObject):
+    """``storages["private"]``, looked up on first use rather than at import.
+
+    A ``FileField`` evaluates its storage callable once, when the model class is built; this
+    proxy lets settings (and tests overriding ``STORAGES``) still decide the backend.
+    """
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+_private_storage = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _reset_private_storage(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _private_storage._wrapped = empty
+
+
+def private_storage():
+    """Callable for ``FileField(storage=...)``."""
+    return _private_storage
+
+
+def photo_upload_to(instance, filename):
+    """A unique, meaningless name: never the visitor's file name, never guessable."""
+    extension = filename.rsplit(".", 1)[-1].lower()
+    return f"submissions/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"

@@ -1,0 +1,67 @@
+"""Serving form pages to visitors, and photos to staff who may see them."""
+
+import logging
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from home.models import CompanySettings
+
+from .forms import policy_link
+from .models import SubmissionPhoto
+from .permissions import VIEW, user_can
+from .ratelimit import is_rate_limited
+
+logger = logging.getLogger(__name__)
+
+
+def thank_you_url(page, request):
+    return page.get_url(request=request) + page.reverse_subpage("thank_you_view")
+
+
+def serve_form_page(page, request):
+    """GET shows the form; POST validates fully, stores atomically, then redirects.
+
+    Redirecting to the thank-you page (post/redirect/get) means a reload never sends twice.
+    """
+    if request.method == "POST":
+        if is_rate_limited(request, scope=f"form:{page.get_site().pk}"):
+            context = page.get_context(request)
+            context["company"] = CompanySettings.for_request(request)
+            response = TemplateResponse(
+                request, "forms_app/rate_limited.html", context, status=429
+            )
+            response["Retry-After"] = "600"
+            return response
+        form = page.get_form(request.POST, request.FILES, page=page, user=request.user)
+        if form.is_spam:
+            logger.info("Dropped a honeypot submission on form page %s", page.pk)
+            return redirect(thank_you_url(page, request))
+        if form.is_valid():
+            page.process_form_submission(form)
+            return redirect(thank_you_url(page, request))
+    else:
+        form = page.get_form(page=page, user=request.user)
+
+    context = page.get_context(request)
+    context["form"] = form
+    context["policy_link"] = policy_link(page, request)
+    return TemplateResponse(request, page.get_template(request), context)
+
+
+@require_GET
+def submission_photo(request, key):
+    """A stored photo, for staff of the submission's own company; 404 for everyone else.
+
+    404 rather than 403, so the response does not even confirm that the photo exists.
+    """
+    photo = get_object_or_404(SubmissionPhoto.objects.select_related("submission__site"), key=key)
+    if not user_can(request.user, VIEW, photo.submission.site):
+        raise Http404
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    extension = photo.file.name.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = f'inline; filename="foto-{photo.pk}.{extension}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
