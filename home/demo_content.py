@@ -8,7 +8,7 @@ COMPANIES = [
     {
         "key": "mihvvs",
         "company_name": "MIH VVS ApS",
-        "trade": "VVS",
+        "trade_company": "VVS-virksomhed",
         "domain": "mihvvs.dk",
         "collection": "MIH VVS",
         "editor_group": "MIH VVS redaktører",
@@ -45,7 +45,7 @@ COMPANIES = [
     {
         "key": "mihel",
         "company_name": "MIH El ApS",
-        "trade": "el",
+        "trade_company": "elvirksomhed",
         "domain": "mihel.dk",
         "collection": "MIH El",
         "editor_group": "MIH El redaktører",
@@ -60,7 +60,7 @@ COMPANIES = [
         "brand_colour": "#b45f06",
         "home_title": "Sikre elinstallationer til hjem og erhverv",
         "home_intro": (
-            "Nye installationer, el-tjek, ladestandere og fejlfinding. "
+            "Nye installationer, eltjek, ladestandere og fejlfinding. "
             "Autoriseret elinstallatør, der rydder op efter sig."
         ),
         "home_body": (
@@ -68,9 +68,9 @@ COMPANIES = [
             "installation, der er dokumenteret og lovlig."
         ),
         "services": [
-            ("El-installationer", "Nybyggeri, tilbygning og renovering af boligens el."),
+            ("Elinstallationer", "Nybyggeri, tilbygning og renovering af boligens el."),
             ("Ladestandere", "Opsætning af ladestander til elbil, tilpasset din eltavle."),
-            ("Fejlfinding og el-tjek", "Vi finder fejlen og gennemgår din installation."),
+            ("Fejlfinding og eltjek", "Vi finder fejlen og gennemgår din installation."),
         ],
         "other_company": "MIH VVS ApS",
         "other_domain": "mihvvs.dk",
@@ -144,7 +144,7 @@ def policy_sections(company):
             "<li>Er du kunde, gemmer vi vores korrespondance, så længe du er kunde hos os.</li>"
             "<li>Fakturaer og andre regnskabsbilag gemmes i fem år efter bogføringsloven.</li>"
             f"<li>Billeder af {company['installations']}, som indgår i vores lovpligtige "
-            "kvalitetssikring, gemmes så længe, loven kræver det.</li></ul>"
+            "kvalitetssikring, gemmes så længe loven kræver det.</li></ul>"
             "<p>Derefter sletter vi oplysningerne, også de billeder, du har sendt.</p>",
         ),
         (

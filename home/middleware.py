@@ -17,16 +17,15 @@ class CanonicalHostMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        host = request.get_host().split(":")[0].lower()
+        host, _sep, port = request.get_host().lower().partition(":")
         if host.startswith("www."):
             bare = host.removeprefix("www.")
             # Cached by Wagtail, so this costs no query per request.
             hostnames = {urlsplit(path.root_url).hostname for path in Site.get_site_root_paths()}
             if bare in hostnames and host not in hostnames:
                 scheme = "https" if request.is_secure() else "http"
-                port = request.get_port()
-                default_port = "443" if request.is_secure() else "80"
-                netloc = bare if port in ("", default_port) else f"{bare}:{port}"
+                # The port the visitor used (from Host), not the one gunicorn listens on.
+                netloc = f"{bare}:{port}" if port else bare
                 return HttpResponsePermanentRedirect(
                     f"{scheme}://{netloc}{request.get_full_path()}"
                 )

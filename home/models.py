@@ -4,8 +4,10 @@ A site is identified by its root ``HomePage`` (and its ``CompanySettings``), nev
 comparing hostnames in code.
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Min
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,24 @@ cvr_validator = RegexValidator(r"^\d{8}$", _("A CVR number is 8 digits."))
 colour_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb, for example #0b5394.")
 )
+
+
+def contrast_with_white(colour):
+    """WCAG 2 contrast ratio of ``#rrggbb`` against white text."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def validate_brand_colour(colour):
+    """White text sits on the brand colour (header bar, hero, buttons): keep it readable."""
+    colour_validator(colour)
+    if contrast_with_white(colour) < 4.5:
+        raise ValidationError(
+            _("White text on %(colour)s is too hard to read. Choose a darker colour."),
+            params={"colour": colour},
+        )
 
 
 class HomePage(Page):
@@ -105,22 +125,31 @@ class PrivacyPolicyPage(Page):
     def get_publication(self, revision_id=None):
         """Return ``(version, published_at)`` of a published revision, or ``(None, None)``.
 
-        The version counts the distinct revisions published up to and including this one,
-        so it only ever grows. Defaults to the live revision.
+        The version counts the distinct revisions first published up to and including this
+        one, so each newly published revision gets the next number. Defaults to the live
+        revision.
         """
         revision_id = revision_id or self.live_revision_id
         if not revision_id:
             return None, None
-        publishes = PageLogEntry.objects.filter(
-            page_id=self.pk, action="wagtail.publish", revision_id__isnull=False
+        # When each revision was first published. An old draft published later is a new
+        # version, so versions follow publish time, not revision id.
+        first_published = (
+            PageLogEntry.objects.filter(
+                page_id=self.pk, action="wagtail.publish", revision_id__isnull=False
+            )
+            .order_by()
+            .values("revision_id")
+            .annotate(first=Min("timestamp"))
         )
-        first_publish = publishes.filter(revision_id=revision_id).order_by("timestamp").first()
-        if first_publish is None:
+        published_at = next(
+            iter(first_published.filter(revision_id=revision_id).values_list("first", flat=True)),
+            None,
+        )
+        if published_at is None:
             return None, None
-        version = (
-            publishes.filter(revision_id__lte=revision_id).values("revision_id").distinct().count()
-        )
-        return version, first_publish.timestamp
+        version = first_published.filter(first__lte=published_at).count()
+        return version, published_at
 
     @cached_property
     def publication(self):
@@ -153,7 +182,7 @@ class CompanySettings(BaseSiteSetting):
         related_name="+",
     )
     brand_colour = models.CharField(
-        _("brand colour"), max_length=7, default="#0b5394", validators=[colour_validator]
+        _("brand colour"), max_length=7, default="#0b5394", validators=[validate_brand_colour]
     )
     privacy_policy_page = models.ForeignKey(
         "home.PrivacyPolicyPage",

@@ -30,8 +30,13 @@ from .models import CompanySettings, HomePage, PrivacyPolicyPage, StandardPage
 logger = logging.getLogger(__name__)
 
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
-EDITOR_IMAGE_PERMISSIONS = ["add_image", "change_image", "choose_image"]
-EDITOR_DOCUMENT_PERMISSIONS = ["add_document", "change_document", "choose_document"]
+EDITOR_IMAGE_PERMISSIONS = ["add_image", "change_image", "choose_image", "delete_image"]
+EDITOR_DOCUMENT_PERMISSIONS = [
+    "add_document",
+    "change_document",
+    "choose_document",
+    "delete_document",
+]
 
 
 def setup_sites(stdout=None):
@@ -68,82 +73,14 @@ def _setup_company(root, locale, company, *, is_default):
                 intro=company["home_intro"],
             )
         )
-        home.save_revision().publish()
         logger.info("Created home page for %s", company["company_name"])
 
-    hostname = settings.SITE_HOSTNAMES.get(key, f"{key}.localhost")
-    site = Site.objects.filter(root_page=home).first()
-    if site is None:
-        site = Site(root_page=home)
-    changed = (site.hostname, site.port, site.site_name) != (hostname, 80, company["company_name"])
-    if changed or (is_default and not site.is_default_site):
-        site.hostname, site.port, site.site_name = hostname, 80, company["company_name"]
-        if is_default and not Site.objects.filter(is_default_site=True).exclude(pk=site.pk):
-            site.is_default_site = True
-        site.save()
-
-    services = _child(home, StandardPage, "ydelser")
-    if services is None:
-        services = _add(
-            home,
-            StandardPage(
-                title="Ydelser",
-                slug="ydelser",
-                show_in_menus=True,
-                intro=f"Det hjælper {company['company_name']} med.",
-                body=[
-                    block
-                    for title, text in company["services"]
-                    for block in (
-                        ("heading", {"text": title, "level": "h2"}),
-                        ("paragraph", f"<p>{text}</p>"),
-                    )
-                ],
-            ),
-        )
-    if _child(home, StandardPage, "om-os") is None:
-        _add(
-            home,
-            StandardPage(
-                title="Om os",
-                slug="om-os",
-                show_in_menus=True,
-                intro=f"{company['company_name']} er en lokal, autoriseret "
-                f"{company['trade']}-virksomhed.",
-                body=[
-                    (
-                        "paragraph",
-                        "<p>Vi er et mindre team af faglærte montører, der selv står for "
-                        "opgaven fra første besøg til færdigt arbejde.</p>",
-                    ),
-                ],
-            ),
-        )
-    policy = _child(home, PrivacyPolicyPage, "persondatapolitik")
-    if policy is None:
-        policy = _add(
-            home,
-            PrivacyPolicyPage(
-                title="Persondatapolitik",
-                slug="persondatapolitik",
-                intro=demo_content.policy_intro(company),
-                sections=[
-                    ("section", {"heading": heading, "level": level, "body": body})
-                    for heading, level, body in demo_content.policy_sections(company)
-                ],
-            ),
-        )
-
-    quote = _form_page(home, company, demo_content.quote_form(company))
-    _form_page(home, company, demo_content.contact_form(company))
-
+    site = _ensure_site(home, key, company, is_default=is_default)
     if created_home:
-        home.body = [
-            ("paragraph", f"<p>{company['home_body']}</p>"),
-            ("call_to_action", {"text": "Få et uforpligtende tilbud", "page": quote, "url": ""}),
-            ("call_to_action", {"text": "Se vores ydelser", "page": services, "url": ""}),
-        ]
-        home.save_revision().publish()
+        policy = _create_demo_pages(home, company)
+    else:
+        # Editors own the tree now: deleted or renamed demo pages stay deleted or renamed.
+        policy = PrivacyPolicyPage.objects.child_of(home).first()
 
     collection = _collection(company["collection"])
     company_settings = CompanySettings.for_site(site)
@@ -170,12 +107,9 @@ def _setup_company(root, locale, company, *, is_default):
 
 
 def _form_page(home, company, spec):
-    """A demo form page with its fields, unless the site already has one with that slug."""
+    """A demo form page with its fields."""
     from forms_app.models import FormField, FormPage
 
-    existing = _child(home, FormPage, spec["slug"])
-    if existing is not None:
-        return existing
     page = FormPage(
         title=spec["title"],
         slug=spec["slug"],
@@ -213,8 +147,82 @@ def ensure_staff_group(name, site):
     return group
 
 
-def _child(parent, model, slug):
-    return model.objects.child_of(parent).filter(slug=slug).first()
+def _ensure_site(home, key, company, *, is_default):
+    """The site for ``home``; hostname from SITE_HOSTNAMES, the rest only set when created.
+
+    A deploy re-runs this with the production hostnames; it must not undo what an
+    administrator changed in Settings → Sites.
+    """
+    hostname = settings.SITE_HOSTNAMES.get(key, f"{key}.localhost")
+    site = Site.objects.filter(root_page=home).first()
+    if site is None:
+        site = Site(root_page=home, site_name=company["company_name"])
+    elif site.hostname == hostname:
+        return site
+    site.hostname, site.port = hostname, settings.SITE_PORT
+    if is_default and not Site.objects.filter(is_default_site=True).exclude(pk=site.pk).exists():
+        site.is_default_site = True
+    site.save()
+    return site
+
+
+def _create_demo_pages(home, company):
+    """Pages, forms and the home page body for a newly created site; returns the policy."""
+    services = _add(
+        home,
+        StandardPage(
+            title="Ydelser",
+            slug="ydelser",
+            show_in_menus=True,
+            intro=f"Det kan {company['company_name']} hjælpe dig med.",
+            body=[
+                block
+                for title, text in company["services"]
+                for block in (
+                    ("heading", {"text": title, "level": "h2"}),
+                    ("paragraph", f"<p>{text}</p>"),
+                )
+            ],
+        ),
+    )
+    _add(
+        home,
+        StandardPage(
+            title="Om os",
+            slug="om-os",
+            show_in_menus=True,
+            intro=f"{company['company_name']} er en lokal, autoriseret "
+            f"{company['trade_company']}.",
+            body=[
+                (
+                    "paragraph",
+                    "<p>Vi er et mindre team af faglærte montører, der selv står for "
+                    "opgaven fra første besøg til færdigt arbejde.</p>",
+                ),
+            ],
+        ),
+    )
+    policy = _add(
+        home,
+        PrivacyPolicyPage(
+            title="Persondatapolitik",
+            slug="persondatapolitik",
+            intro=demo_content.policy_intro(company),
+            sections=[
+                ("section", {"heading": heading, "level": level, "body": body})
+                for heading, level, body in demo_content.policy_sections(company)
+            ],
+        ),
+    )
+    quote = _form_page(home, company, demo_content.quote_form(company))
+    _form_page(home, company, demo_content.contact_form(company))
+    home.body = [
+        ("paragraph", f"<p>{company['home_body']}</p>"),
+        ("call_to_action", {"text": "Få et uforpligtende tilbud", "page": quote, "url": ""}),
+        ("call_to_action", {"text": "Se vores ydelser", "page": services, "url": ""}),
+    ]
+    home.save_revision().publish()
+    return policy
 
 
 def _add(parent, page):

@@ -56,6 +56,9 @@ SITE_HOSTNAMES = parse_site_hostnames(
     os.environ.get("SITE_HOSTNAMES", "mihvvs=mihvvs.localhost,mihel=mihel.localhost")
 )
 
+# The port Wagtail's Site records carry: 80 gives http:// page URLs, 443 https:// ones.
+SITE_PORT = int(os.environ.get("SITE_PORT", "80"))
+
 INSTALLED_APPS = [
     "home",
     "forms_app",
@@ -90,7 +93,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "home.middleware.CanonicalHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -200,6 +202,9 @@ SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Security defaults that hold everywhere; production.py adds HTTPS-only settings.
 SESSION_COOKIE_HTTPONLY = True
+# The privacy policy promises session cookies that end when the browser closes.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_AGE = None
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -12,6 +12,11 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 
+if not os.environ.get("SITE_HOSTNAMES"):
+    # Without it, setup_sites would point both sites at *.localhost.
+    raise ImproperlyConfigured("SITE_HOSTNAMES must be set in production.")
+SITE_PORT = int(os.environ.get("SITE_PORT", "443"))
+
 # Each company's hostname and its www. alias (CanonicalHostMiddleware redirects www. away).
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [
     host for hostname in SITE_HOSTNAMES.values() for host in (hostname, f"www.{hostname}")

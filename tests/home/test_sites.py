@@ -153,12 +153,12 @@ class TestPrivacyPolicyPage:
         html = get(client, "mihvvs.localhost", "/persondatapolitik/").content.decode()
         assert "Version 1" in html
 
-        with freeze_time("2026-03-05 10:00:00"):
+        with freeze_time("2027-03-05 10:00:00"):
             policy.title = "Persondatapolitik"
             policy.save_revision().publish()
         html = get(client, "mihvvs.localhost", "/persondatapolitik/").content.decode()
         assert "Version 2" in html
-        assert '<time datetime="2026-03-05T11:00:00+01:00">5. marts 2026</time>' in html
+        assert '<time datetime="2027-03-05T11:00:00+01:00">5. marts 2027</time>' in html
 
         # A draft is not a new version: readers still see what is live.
         policy.refresh_from_db()
@@ -216,3 +216,78 @@ class TestSetupIsIdempotent:
             group = Group.objects.get(name=name)
             assert group.permissions.filter(codename="access_admin").exists()
         assert Permission.objects.filter(codename="change_companysettings").exists()
+
+
+class TestReviewedBehaviour:
+    def test_www_redirect_keeps_the_visitors_port_not_the_servers(self, client, vvs_site):
+        response = client.get("/a/", HTTP_HOST="www.mihvvs.localhost", SERVER_PORT="8000")
+        assert response["Location"] == "http://mihvvs.localhost/a/"
+        response = client.get("/a/", HTTP_HOST="www.mihvvs.localhost:8123")
+        assert response["Location"] == "http://mihvvs.localhost:8123/a/"
+
+    def test_pages_stay_danish_whatever_the_browser_asks_for(self, client, vvs_site):
+        html = client.get(
+            "/persondatapolitik/", HTTP_HOST="mihvvs.localhost", HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+        assert '<html lang="da">' in html
+        assert "Senest opdateret" in html and "Gå til indholdet" in html
+
+    def test_republishing_an_old_draft_is_a_new_version(self, vvs_site):
+        policy = CompanySettings.for_site(vvs_site).privacy_policy_page
+        draft = policy.save_revision()  # made first, published last
+        policy.refresh_from_db()
+        policy.save_revision().publish()  # version 2
+        draft.publish()  # version 3, although its id is lower
+        policy.refresh_from_db()
+        assert policy.live_revision_id == draft.pk
+        assert policy.get_publication()[0] == 3
+
+    def test_forms_set_only_browser_session_cookies(self, client, vvs_site):
+        response = client.get("/kontakt/", HTTP_HOST="mihvvs.localhost")
+        cookie = response.cookies["csrftoken"]
+        assert not cookie["max-age"] and not cookie["expires"]
+
+    @pytest.mark.parametrize(
+        "path", ["/", "/ydelser/", "/persondatapolitik/", "/tilbud/", "/kontakt/", "/nope/"]
+    )
+    def test_no_resources_from_other_hosts(self, client, vvs_site, path):
+        html = client.get(path, HTTP_HOST="mihvvs.localhost").content.decode()
+        assets = re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="([^"]+)"', html)
+        assert assets, "every page loads at least the stylesheet"
+        assert all(not re.match(r"^(https?:)?//", url) for url in assets), assets
+
+
+class TestSetupRespectsEditors:
+    def test_deleted_demo_page_is_not_recreated(self, vvs_site):
+        StandardPage.objects.descendant_of(vvs_site.root_page).get(slug="om-os").delete()
+        setup_sites()
+        assert not StandardPage.objects.descendant_of(vvs_site.root_page).filter(slug="om-os")
+
+    def test_renamed_policy_is_not_duplicated(self, vvs_site):
+        policy = CompanySettings.for_site(vvs_site).privacy_policy_page
+        policy.slug = "privatliv"
+        policy.save_revision().publish()
+        setup_sites()
+        assert PrivacyPolicyPage.objects.descendant_of(vvs_site.root_page).count() == 1
+
+    def test_site_name_and_port_set_by_an_admin_survive(self, vvs_site):
+        vvs_site.site_name, vvs_site.port = "MIH VVS", 443
+        vvs_site.save()
+        setup_sites()
+        vvs_site.refresh_from_db()
+        assert (vvs_site.site_name, vvs_site.port) == ("MIH VVS", 443)
+
+
+@pytest.mark.parametrize(
+    ("colour", "ok"), [("#0b5394", True), ("#b45f06", True), ("#ffcc00", False), ("red", False)]
+)
+def test_brand_colour_must_be_readable_under_white_text(colour, ok):
+    from django.core.exceptions import ValidationError
+
+    from home.models import validate_brand_colour
+
+    if ok:
+        validate_brand_colour(colour)
+    else:
+        with pytest.raises(ValidationError):
+            validate_brand_colour(colour)

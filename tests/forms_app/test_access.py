@@ -1,0 +1,236 @@
+"""Who may see a stored quote: the photo view and Wagtail's own submissions admin."""
+
+import csv
+import io
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from wagtail.models import GroupPagePermission
+
+from forms_app.models import FormPage, FormSubmission, SubmissionPhoto
+from tests.forms_app.conftest import photo_bytes, private_files, upload
+
+pytestmark = pytest.mark.django_db
+
+VVS_STAFF = "MIH VVS kundeservice"
+EL_STAFF = "MIH El kundeservice"
+VVS_EDITORS = "MIH VVS redaktører"
+
+
+def make_user(username, *groups):
+    user = get_user_model().objects.create_user(username=username, password="x")
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def grant_page_change(group_name, site):
+    GroupPagePermission.objects.get_or_create(
+        group=Group.objects.get(name=group_name),
+        page=site.root_page,
+        permission=Permission.objects.get(
+            content_type__app_label="wagtailcore", codename="change_page"
+        ),
+    )
+
+
+@pytest.fixture
+def photo(post_quote, quote_data):
+    """A quote with one photo on the VVS site, sent through the public form."""
+    response = post_quote(
+        quote_data, {"billeder_af_installationen": [upload("bad.jpg", photo_bytes("JPEG"))]}
+    )
+    assert response.status_code == 302
+    return SubmissionPhoto.objects.select_related("submission").get()
+
+
+@pytest.fixture
+def photo_url(photo):
+    return reverse("forms_app:submission_photo", args=[photo.key])
+
+
+@pytest.fixture
+def vvs_staff(sites):
+    return make_user("vvs-kundeservice", VVS_STAFF)
+
+
+@pytest.fixture
+def el_staff(sites):
+    return make_user("el-kundeservice", EL_STAFF)
+
+
+@pytest.fixture
+def vvs_editor(sites):
+    return make_user("vvs-redaktor", VVS_EDITORS)
+
+
+@pytest.fixture
+def superuser(sites):
+    return get_user_model().objects.create_superuser(username="admin", password="x")
+
+
+class TestPhotoView:
+    def test_url_is_under_the_admin_prefix(self, photo, photo_url):
+        assert photo_url == f"/admin/henvendelser/foto/{photo.key}/"
+
+    def test_anonymous_gets_404(self, client, photo_url):
+        assert client.get(photo_url).status_code == 404
+
+    def test_other_company_staff_gets_404(self, client, photo_url, el_staff):
+        client.force_login(el_staff)
+        assert client.get(photo_url).status_code in (403, 404)
+
+    def test_editor_without_submission_permission_gets_404(self, client, photo_url, vvs_editor):
+        client.force_login(vvs_editor)
+        assert client.get(photo_url).status_code == 404
+
+    def test_own_company_staff_gets_the_stored_file(self, client, photo, photo_url, vvs_staff):
+        client.force_login(vvs_staff)
+        response = client.get(photo_url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/jpeg"
+        assert "no-store" in response["Cache-Control"]
+        body = b"".join(response.streaming_content)
+        [stored] = private_files()
+        assert body == stored.read_bytes()
+        with photo.file.open("rb") as handle:
+            assert body == handle.read()
+
+    def test_superuser_gets_the_file(self, client, photo_url, superuser):
+        client.force_login(superuser)
+        response = client.get(photo_url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/jpeg"
+        response.close()
+
+    def test_unknown_key_is_404_even_for_staff(self, client, photo, vvs_staff):
+        client.force_login(vvs_staff)
+        url = reverse("forms_app:submission_photo", args=[uuid.uuid4()])
+        assert client.get(url).status_code == 404
+
+    @pytest.mark.parametrize("logged_in", [False, True], ids=["anonymous", "vvs-staff"])
+    def test_storage_path_under_media_url_is_404(self, client, photo, vvs_staff, logged_in):
+        if logged_in:
+            client.force_login(vvs_staff)
+        assert photo.file.name.startswith("submissions/")
+        assert client.get(f"/media/{photo.file.name}").status_code == 404
+
+    def test_storage_path_under_admin_prefix_is_404_for_staff(self, client, photo, vvs_staff):
+        client.force_login(vvs_staff)
+        response = client.get(f"/admin/henvendelser/{photo.file.name}", follow=True)
+        assert response.status_code == 404
+        assert not response["Content-Type"].startswith("image/")
+
+    def test_storage_path_under_admin_prefix_tells_strangers_nothing(self, client, photo):
+        """Wagtail's admin catch-all (``admin/.*/$``) sends anonymous users to the login page.
+
+        That is a login redirect, not a 404, but it is the same for any made-up path, so it
+        neither serves the file nor confirms that it exists.
+        """
+        real = client.get(f"/admin/henvendelser/{photo.file.name}", follow=True)
+        made_up = client.get(
+            f"/admin/henvendelser/submissions/2000/01/{uuid.uuid4().hex}.jpg", follow=True
+        )
+        assert real.status_code == made_up.status_code
+        assert [status for _url, status in real.redirect_chain] == [
+            status for _url, status in made_up.redirect_chain
+        ]
+        assert real.redirect_chain[-1][0].startswith(reverse("wagtailadmin_login"))
+        assert not real["Content-Type"].startswith("image/")
+        assert "Mette" not in real.content.decode()
+
+    def test_post_is_not_allowed(self, client, photo_url, vvs_staff):
+        client.force_login(vvs_staff)
+        assert client.post(photo_url).status_code == 405
+
+
+class TestWagtailSubmissionsAdmin:
+    """Wagtail's forms admin, narrowed by the ``filter_form_submissions_for_user`` hook."""
+
+    def list_url(self, page):
+        return reverse("wagtailforms:list_submissions", args=[page.pk])
+
+    def assert_refused(self, response):
+        # Wagtail's admin turns PermissionDenied into a redirect to the dashboard.
+        assert response.status_code in (302, 403)
+        if response.status_code == 302:
+            assert response["Location"] == reverse("wagtailadmin_home")
+
+    def test_superuser_sees_the_proof_columns(self, client, photo, quote_page, superuser):
+        client.force_login(superuser)
+        response = client.get(self.list_url(quote_page))
+        assert response.status_code == 200
+        html = response.content.decode()
+        # The admin follows LANGUAGE_CODE "da": the headings from FormPage.get_data_fields.
+        for heading in ("Samtykke givet", "Gemmes til", "Politikversion", "Status"):
+            assert heading in html
+        assert "Mette Hansen" in html
+
+    def test_superuser_csv_export(self, client, photo, quote_page, superuser):
+        client.force_login(superuser)
+        response = client.get(self.list_url(quote_page), {"export": "csv"})
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
+        text = b"".join(response.streaming_content).decode("utf-8")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert "Gemmes til" in rows[0] and "Samtykke givet" in rows[0]
+        submission = FormSubmission.objects.get()
+        assert "Mette Hansen" in text
+        assert submission.retain_until.isoformat() in text
+        assert len(rows) == 2
+
+    def test_editor_without_submission_permission_sees_nothing(
+        self, client, photo, quote_page, vvs_editor
+    ):
+        client.force_login(vvs_editor)
+        # The editor may edit the form page itself ...
+        edit_url = reverse("wagtailadmin_pages:edit", args=[quote_page.pk])
+        assert client.get(edit_url).status_code == 200
+        assert quote_page.permissions_for_user(vvs_editor).can_edit()
+        # ... but Wagtail's forms index does not offer its submissions,
+        index = client.get(reverse("wagtailforms:index"))
+        if index.status_code == 200:
+            assert self.list_url(quote_page) not in index.content.decode()
+        else:
+            self.assert_refused(index)
+        # and the submissions list and its export are refused.
+        self.assert_refused(client.get(self.list_url(quote_page)))
+        self.assert_refused(client.get(self.list_url(quote_page), {"export": "csv"}))
+
+    def test_staff_without_page_permission_is_refused(self, client, photo, quote_page, vvs_staff):
+        """Wagtail only lists forms a user may edit; submission permission alone is not enough."""
+        client.force_login(vvs_staff)
+        self.assert_refused(client.get(self.list_url(quote_page)))
+
+    def test_staff_with_page_change_permission_sees_own_site(
+        self, client, photo, quote_page, vvs_site, el_site, vvs_staff
+    ):
+        grant_page_change(VVS_STAFF, vvs_site)
+        client.force_login(vvs_staff)
+        index = client.get(reverse("wagtailforms:index"))
+        assert index.status_code == 200
+        assert self.list_url(quote_page) in index.content.decode()
+        response = client.get(self.list_url(quote_page))
+        assert response.status_code == 200
+        assert "Mette Hansen" in response.content.decode()
+        # The El site's form pages are not theirs (no page permission, no submission
+        # permission), so those lists stay closed.
+        el_quote = FormPage.objects.descendant_of(el_site.root_page).get(slug="tilbud")
+        self.assert_refused(client.get(self.list_url(el_quote)))
+
+    def test_other_company_staff_with_page_change_on_vvs_is_refused(
+        self, client, photo, quote_page, vvs_site, el_staff
+    ):
+        grant_page_change(EL_STAFF, vvs_site)
+        client.force_login(el_staff)
+        assert quote_page.permissions_for_user(el_staff).can_edit()
+        index = client.get(reverse("wagtailforms:index"))
+        if index.status_code == 200:
+            assert self.list_url(quote_page) not in index.content.decode()
+        else:
+            self.assert_refused(index)
+        self.assert_refused(client.get(self.list_url(quote_page)))
+        self.assert_refused(client.get(self.list_url(quote_page), {"export": "csv"}))
