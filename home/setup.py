@@ -44,12 +44,22 @@ def setup_sites(stdout=None):
     with transaction.atomic():
         locale = Locale.objects.get_or_create(language_code="da")[0]
         Locale.objects.get_or_create(language_code="en")
-        root = Page.get_first_root_node()
+        # Wagtail's migrations make the tree and collection roots; an emptied database
+        # (a flushed test database, say) gets them back here.
+        root = Page.get_first_root_node() or Page.add_root(
+            instance=Page(title="Root", slug="root", locale=locale, content_type=_page_type())
+        )
+        if Collection.get_first_root_node() is None:
+            Collection.add_root(name="Root")
         _remove_wagtail_welcome_page(root)
         sites = {}
         for index, company in enumerate(demo_content.COMPANIES):
             sites[company["key"]] = _setup_company(root, locale, company, is_default=index == 0)
     return sites
+
+
+def _page_type():
+    return ContentType.objects.get_for_model(Page)
 
 
 def _remove_wagtail_welcome_page(root):
