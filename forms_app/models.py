@@ -198,6 +198,7 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
             ("consent_given_at", _("Consent given")),
             ("policy_version", _("Policy version")),
             ("retain_until", _("Keep until")),
+            ("retention_reason", _("Why it is kept")),
             ("legal_hold", _("Legal hold")),
         ]
 
@@ -341,6 +342,7 @@ class FormSubmission(AbstractFormSubmission):
             consent_given_at=self.consent_given_at,
             policy_version=version,
             retain_until=self.retain_until,
+            retention_reason=self.retention_reason,
             legal_hold=_("Yes") if self.legal_hold else "",
         )
         return data
