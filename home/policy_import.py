@@ -98,6 +98,8 @@ class ParsedPolicy:
     title: str | None  # None when the Markdown has no leading level-1 heading
     intro: str
     sections: list[PolicySection]
+    # What was changed on the way in and should be said (headings lose their bold/italic).
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class ImportResult:
     revision: Revision
     published: bool
     section_count: int
+    notes: tuple[str, ...] = ()
 
     def summary(self):
         state = _("published") if self.published else _("draft")
@@ -245,6 +248,7 @@ def save_policy(page, policy, *, publish=False, user=None):
         revision=revision,
         published=publish,
         section_count=len(policy.sections),
+        notes=tuple(policy.notes),
     )
 
 
@@ -269,6 +273,7 @@ class _PolicyParser:
     def __init__(self, tokens):
         self.tokens = tokens
         self.pos = 0
+        self.notes = []
         stream_block = PrivacyPolicyPage._meta.get_field("sections").stream_block
         self.heading_max_length = (
             stream_block.child_blocks["section"].child_blocks["heading"].field.max_length
@@ -321,7 +326,9 @@ class _PolicyParser:
             )
             level = "2" if NUMBERED_SECTION_RE.match(heading) or markdown_level <= 2 else "3"
             parsed_sections.append(PolicySection(heading, level, body.html, line))
-        return ParsedPolicy(title=title, intro=intro.html, sections=parsed_sections)
+        return ParsedPolicy(
+            title=title, intro=intro.html, sections=parsed_sections, notes=self.notes
+        )
 
     # Blocks
 
@@ -447,7 +454,15 @@ class _PolicyParser:
                 out.append(child.content)
             elif child.type in ("softbreak", "hardbreak"):
                 out.append(" ")
-            elif child.type in ("strong_open", "strong_close", "em_open", "em_close"):
+            elif child.type in ("strong_open", "em_open"):
+                # Headings are styled by the page, so their emphasis is presentational; say so.
+                note = _(
+                    "Line %(line)d: bold or italic in a heading is not kept; headings are "
+                    "plain text."
+                ) % {"line": line}
+                if note not in self.notes:
+                    self.notes.append(note)
+            elif child.type in ("strong_close", "em_close"):
                 continue
             else:
                 raise PolicyImportError(

@@ -326,3 +326,11 @@ def test_settings_pointing_at_the_other_sites_page_are_refused(vvs_site, el_site
     CompanySettings.objects.filter(site=vvs_site).update(privacy_policy_page=policy_page(el_site))
     with pytest.raises(CommandError, match=r"is not part of that site"):
         run_import(vvs_site.hostname, SEED, "--publish")
+
+
+def test_heading_emphasis_that_is_not_kept_is_reported(seed_policy, vvs_site):
+    # "### **Kontaktoplysninger:**" (line 13) and "### *3. …*" (line 32) lose their emphasis.
+    assert any(note.startswith("Line 13:") for note in seed_policy.notes)
+    assert any(note.startswith("Line 32:") for note in seed_policy.notes)
+    output = run_import(vvs_site.hostname, SEED)
+    assert "bold or italic in a heading is not kept" in output

@@ -36,4 +36,6 @@ class Command(BaseCommand):
             result = import_policy(options["site"], options["file"], publish=options["publish"])
         except PolicyImportError as exc:
             raise CommandError(str(exc)) from exc
+        for note in result.notes:
+            self.stdout.write(self.style.WARNING(note))
         self.stdout.write(self.style.SUCCESS(result.summary()))
