@@ -7,6 +7,7 @@ Each submission carries its proof of consent (GDPR art. 7(1)) and its retention 
 import logging
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -408,3 +409,66 @@ class SubmissionPhoto(models.Model):
 
     def __str__(self):
         return self.original_name or self.file.name
+
+
+class StaffAction(models.Model):
+    """Audit trail of what staff and the purge did with submissions: who, when, which site,
+    how many. It never holds personal data: no names, addresses or search terms.
+    """
+
+    class Action(models.TextChoices):
+        EXPORT = "export", _("Export")
+        ACCESS_REQUEST = "access_request", _("Access request")
+        ERASURE = "erasure", _("Erasure")
+        STATUS_CHANGE = "status_change", _("Status change")
+        LEGAL_HOLD_SET = "legal_hold_set", _("Legal hold set")
+        LEGAL_HOLD_LIFTED = "legal_hold_lifted", _("Legal hold lifted")
+        PURGE = "purge", _("Retention purge")
+
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    count = models.PositiveIntegerField(_("number of submissions"), default=0)
+    detail = models.CharField(
+        _("detail"), max_length=100, blank=True, help_text=_("For example the export format.")
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("staff action")
+        verbose_name_plural = _("staff actions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.count})"
+
+    @classmethod
+    def record(cls, action, *, user=None, site=None, count=0, detail=""):
+        if user is not None and not user.is_authenticated:
+            user = None
+        return cls.objects.create(action=action, user=user, site=site, count=count, detail=detail)
+
+    @classmethod
+    def record_per_site(cls, action, submissions, *, user=None, detail=""):
+        """One entry per site the submissions belong to, with that site's count."""
+        counts = submissions.order_by().values("site_id").annotate(n=models.Count("pk"))
+        return [
+            cls.objects.create(
+                action=action, user=user, site_id=row["site_id"], count=row["n"], detail=detail
+            )
+            for row in counts
+        ]
