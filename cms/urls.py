@@ -5,9 +5,16 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from forms_app import views as forms_views
+
 urlpatterns = [
     # Before Wagtail's admin URLs: photos answer 404, not a login redirect, to strangers.
     path("admin/henvendelser/", include("forms_app.urls")),
+    path(
+        "admin/forms/submissions/<int:page_id>/delete/",
+        forms_views.guarded_delete_submissions,
+        name="guarded_delete_submissions",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap),

@@ -57,7 +57,7 @@ class SubmissionFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        query = Q(name__icontains=value) | Q(email__icontains=value.lower())
+        query = Q(search_key__contains=value.casefold())
         phone = normalise_phone(value)
         if phone and any(ch.isdigit() for ch in value):
             query |= Q(phone__contains=phone.lstrip("+"))

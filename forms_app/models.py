@@ -8,7 +8,7 @@ import logging
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -203,6 +203,24 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
             ("legal_hold", _("Legal hold")),
         ]
 
+    def serve_submissions_list_view(self, request, *args, **kwargs):
+        """Wagtail's own listing: its export needs the export permission on this site."""
+        from .permissions import EXPORT, user_can
+
+        export_format = request.GET.get("export")
+        if export_format and not user_can(request.user, EXPORT, self.get_site()):
+            raise PermissionDenied
+        response = super().serve_submissions_list_view(request, *args, **kwargs)
+        if export_format and response.status_code == 200:
+            StaffAction.record(
+                StaffAction.Action.EXPORT,
+                user=request.user,
+                site=self.get_site(),
+                count=self.get_submissions().count(),
+                detail=f"admin-{export_format}"[:100],
+            )
+        return response
+
     def process_form_submission(self, form):
         from .submissions import store_submission
 
@@ -240,11 +258,13 @@ class FormSubmissionQuerySet(models.QuerySet):
         """Every submission by this email or phone (access and erasure requests)."""
         from .normalise import normalise_email, normalise_phone
 
+        email, phone = normalise_email(email), normalise_phone(phone)
         query = models.Q(pk__in=[])
+        # An empty value must match nobody, never everyone without an email or phone.
         if email:
-            query |= models.Q(email=normalise_email(email))
+            query |= models.Q(email=email)
         if phone:
-            query |= models.Q(phone=normalise_phone(phone))
+            query |= models.Q(phone=phone)
         return self.filter(query)
 
     def expired(self, today=None):
@@ -276,6 +296,9 @@ class FormSubmission(AbstractFormSubmission):
     # Submitter identity, normalised for lookup
     name = models.CharField(_("name"), max_length=255, blank=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
+    # Case-folded name, email and phone: SQLite's LIKE folds ASCII only, so "ølgaard" would
+    # not find "Ølgaard" without this.
+    search_key = models.CharField(_("search key"), max_length=600, blank=True, editable=False)
     phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
     # Proof of consent
     consent_given_at = models.DateTimeField(_("consent given at"))
@@ -331,6 +354,12 @@ class FormSubmission(AbstractFormSubmission):
 
     def __str__(self):
         return f"#{self.pk} {self.page.title} {self.submit_time:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        self.search_key = " ".join([self.name, self.email, self.phone]).casefold()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key"}
+        super().save(*args, **kwargs)
 
     def get_data(self):
         data = super().get_data()

@@ -25,7 +25,7 @@ def staff_recipients(page):
 
 
 def admin_url(submission):
-    path = reverse("wagtailforms:list_submissions", args=[submission.page_id])
+    path = reverse("henvendelser:detail", args=[submission.pk])
     return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
 
 

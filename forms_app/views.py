@@ -2,16 +2,20 @@
 
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
+from wagtail.admin.auth import require_admin_access
+from wagtail.contrib.forms.views import DeleteSubmissionsView
+from wagtail.models import Page
 
 from home.models import CompanySettings
 
 from .forms import policy_link
-from .models import SubmissionPhoto
-from .permissions import VIEW, user_can
+from .models import StaffAction, SubmissionPhoto
+from .permissions import DELETE, VIEW, user_can
 from .ratelimit import is_rate_limited
 
 logger = logging.getLogger(__name__)
@@ -64,4 +68,25 @@ def submission_photo(request, key):
     extension = photo.file.name.rsplit(".", 1)[-1]
     response["Content-Disposition"] = f'inline; filename="foto-{photo.pk}.{extension}"'
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_admin_access
+def guarded_delete_submissions(request, page_id):
+    """Wagtail's own "delete submissions", allowed only with the delete permission on the site.
+
+    Wagtail checks edit permission on the form page; deleting what visitors sent is a
+    customer-service decision, so we also require ``delete_formsubmission`` for the site.
+    """
+    page = get_object_or_404(Page, pk=page_id).specific
+    site = page.get_site()
+    if not user_can(request.user, DELETE, site):
+        raise PermissionDenied
+    selected = request.GET.getlist("selected-submissions")
+    count = page.get_submissions().filter(pk__in=selected).count() if selected else 0
+    response = DeleteSubmissionsView.as_view()(request, page_id=page_id)
+    if request.method == "POST" and response.status_code == 302 and count:
+        StaffAction.record(
+            StaffAction.Action.ERASURE, user=request.user, site=site, count=count, detail="admin"
+        )
     return response

@@ -54,6 +54,8 @@ def test_lookup_by_any_spelling_of_email_or_phone(submission):
     assert FormSubmission.objects.for_person(phone="+45 12 34 56 78").get() == submission
     assert FormSubmission.objects.for_person(phone="0045 1234 5678").get() == submission
     assert not FormSubmission.objects.for_person(email="").exists()
+    FormSubmission.objects.filter(pk=submission.pk).update(email="", phone="")
+    assert not FormSubmission.objects.for_person(email=" ", phone="-- --").exists()
 
 
 def test_staff_see_the_retention_reason_in_the_listing(admin_client, submission, quote_page):

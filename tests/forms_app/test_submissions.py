@@ -304,7 +304,8 @@ class TestNotifications:
         assert len(mail.outbox) == 1
         message = mail.outbox[0]
         assert message.to == ["kontakt@mihvvs.dk"]
-        assert f"/admin/forms/submissions/{quote_page.pk}/" in message.body
+        submission = FormSubmission.objects.get()
+        assert f"/admin/henvendelser/{submission.pk}/" in message.body
         assert "Mette" not in message.body and "12 34 56 78" not in message.body
         assert message.attachments == []
 

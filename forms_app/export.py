@@ -1,0 +1,325 @@
+"""Streaming CSV and XLSX export of the inbox's current filter.
+
+An export is exactly what the inbox shows for the same filter, limited to the sites where the
+user holds ``export_formsubmission``. Memory stays flat however many rows there are: rows are
+read with ``.iterator(chunk_size=...)``, CSV is streamed as it is written, and XLSX is written
+row by row (openpyxl's write-only mode) to a temporary file that is streamed back and deleted.
+
+Every export is recorded in :class:`~forms_app.models.StaffAction` with its format and the
+number of rows per site, never the filter values (a search term may be an email address).
+
+Spreadsheet formula injection: any text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return gets a leading ``'``, so a spreadsheet shows it as text instead of running
+it. That includes phone numbers written as ``+45 12 34 56 78``: they appear as
+``'+45 12 34 56 78``. Numbers stored as numbers stay numbers.
+"""
+
+import csv
+import re
+import tempfile
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Min, Prefetch
+from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from wagtail.models import PageLogEntry
+
+from .filters import filtered_submissions
+from .models import FormField, StaffAction, SubmissionPhoto, SubmissionStatus
+from .permissions import EXPORT, sites_user_can
+
+CSV = "csv"
+XLSX = "xlsx"
+FORMATS = (CSV, XLSX)
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK_SIZE = 2000  # rows per database round trip (and per photo prefetch)
+CSV_ROWS_PER_CHUNK = 200  # rows joined into one piece of the streamed response
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+# The fixed columns, in order; the form's own fields follow them.
+FIXED_COLUMNS = [
+    ("id", gettext_lazy("Id")),
+    ("site", gettext_lazy("Site")),
+    ("form", gettext_lazy("Form")),
+    ("received", gettext_lazy("Received")),
+    ("status", gettext_lazy("Status")),
+    ("name", gettext_lazy("Name")),
+    ("email", gettext_lazy("Email")),
+    ("phone", gettext_lazy("Phone")),
+    ("consent_given_at", gettext_lazy("Consent given")),
+    ("consent_text", gettext_lazy("Consent text")),
+    ("policy_version", gettext_lazy("Policy version")),
+    ("retain_until", gettext_lazy("Keep until")),
+    ("retention_reason", gettext_lazy("Why it is kept")),
+    ("legal_hold", gettext_lazy("Legal hold")),
+    ("photos", gettext_lazy("Photos")),
+]
+
+# Only what the rows need is read: no revisions, no page content.
+ROW_FIELDS = [
+    "id",
+    "submit_time",
+    "form_data",
+    "page__title",
+    "site__site_name",
+    "site__hostname",
+    "name",
+    "email",
+    "phone",
+    "status",
+    "consent_given_at",
+    "consent_text",
+    "policy_revision_id",
+    "retain_until",
+    "retention_reason",
+    "legal_hold",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    field_type: str = ""  # the editor field's type; empty for the fixed columns
+
+    @property
+    def is_form_field(self):
+        return bool(self.field_type)
+
+
+def export_columns(queryset):
+    """The fixed columns, then one per editor field of the forms in ``queryset``.
+
+    Fields are the union over those forms in tree order and each form's field order; a key
+    (the field's clean name) seen twice keeps its first label. Photo fields are left out:
+    the photos column links to every photo. Labels are translated now, in the active
+    language, so a response streamed later still has them in the user's language.
+    """
+    columns = [Column(key, str(label)) for key, label in FIXED_COLUMNS]
+    page_ids = queryset.order_by().values("page_id").distinct()
+    fields = (
+        FormField.objects.filter(page_id__in=page_ids)
+        .exclude(field_type="photos")
+        .order_by("page__path", "sort_order", "pk")
+        .values_list("clean_name", "label", "field_type")
+    )
+    seen = set()
+    for clean_name, label, field_type in fields:
+        if clean_name not in seen:
+            seen.add(clean_name)
+            columns.append(Column(clean_name, label, field_type))
+    return columns
+
+
+def neutralise(value):
+    """Text a spreadsheet would read as a formula gets a leading ``'``; other values as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def policy_versions(queryset):
+    """``{revision_id: version}`` for every policy revision the submissions point at.
+
+    One query for all policy pages involved, counting versions exactly as
+    :meth:`home.models.PrivacyPolicyPage.get_publication` does: a revision's version is the
+    number of distinct revisions first published at or before it.
+    """
+    page_ids = (
+        queryset.order_by()
+        .filter(policy_page__isnull=False, policy_revision__isnull=False)
+        .values("policy_page_id")
+        .distinct()
+    )
+    first_published = (
+        PageLogEntry.objects.filter(
+            page_id__in=page_ids, action="wagtail.publish", revision_id__isnull=False
+        )
+        .order_by()
+        .values("page_id", "revision_id")
+        .annotate(first=Min("timestamp"))
+    )
+    by_page = defaultdict(list)
+    for row in first_published:
+        by_page[row["page_id"]].append((row["first"], row["revision_id"]))
+    versions = {}
+    for rows in by_page.values():
+        times = sorted(first for first, _revision in rows)
+        for first, revision_id in rows:
+            versions[revision_id] = bisect_right(times, first)
+    return versions
+
+
+def iter_rows(queryset, columns):
+    """Each submission in ``queryset`` as a list of cells matching ``columns``.
+
+    Everything that needs a query or the active language is prepared before this returns,
+    so the rows can be produced later (while a response streams) in a flat amount of memory.
+    """
+    versions = policy_versions(queryset)
+    statuses = {value: str(label) for value, label in SubmissionStatus.choices}
+    yes, no = _("Yes"), _("No")
+    tz = timezone.get_default_timezone()
+    photo_base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    fields = [column for column in columns if column.is_form_field]
+    fixed = [column.key for column in columns if not column.is_form_field]
+    submissions = (
+        queryset.select_related("page", "site")
+        .only(*ROW_FIELDS)
+        .prefetch_related(
+            Prefetch("photos", queryset=SubmissionPhoto.objects.only("id", "key", "submission"))
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+    def local(moment):
+        return timezone.localtime(moment, tz).strftime(TIME_FORMAT) if moment else ""
+
+    def form_value(value, field_type):
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return yes if value else no
+        if isinstance(value, int | float):
+            return value
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+        value = str(value)
+        if field_type == "number" and NUMBER.fullmatch(value):
+            return int(value) if value.lstrip("-").isdigit() else Decimal(value)
+        return value
+
+    def rows():
+        for submission in submissions:
+            values = {
+                "id": submission.pk,
+                "site": submission.site.site_name or submission.site.hostname,
+                "form": submission.page.title,
+                "received": local(submission.submit_time),
+                "status": statuses.get(submission.status, submission.status),
+                "name": submission.name,
+                "email": submission.email,
+                "phone": submission.phone,
+                "consent_given_at": local(submission.consent_given_at),
+                "consent_text": submission.consent_text,
+                "policy_version": versions.get(submission.policy_revision_id, ""),
+                "retain_until": (
+                    submission.retain_until.isoformat() if submission.retain_until else ""
+                ),
+                "retention_reason": submission.retention_reason,
+                "legal_hold": yes if submission.legal_hold else "",
+                "photos": " ".join(
+                    photo_base + reverse("forms_app:submission_photo", args=[photo.key])
+                    for photo in submission.photos.all()
+                ),
+            }
+            data = submission.form_data or {}
+            yield [
+                *(neutralise(values[key]) for key in fixed),
+                *(neutralise(form_value(data.get(c.key), c.field_type)) for c in fields),
+            ]
+
+    return rows()
+
+
+class Echo:
+    """A file-like object that hands back what ``csv.writer`` writes instead of keeping it."""
+
+    def write(self, value):
+        return value
+
+
+def csv_stream(queryset):
+    """The CSV file as a generator of text pieces: a BOM, the header, then the rows."""
+    columns = export_columns(queryset)
+    header = [neutralise(column.label) for column in columns]
+    rows = iter_rows(queryset, columns)
+
+    def stream():
+        writer = csv.writer(Echo())
+        yield "\ufeff" + writer.writerow(header)
+        chunk = []
+        for row in rows:
+            chunk.append(writer.writerow(row))
+            if len(chunk) >= CSV_ROWS_PER_CHUNK:
+                yield "".join(chunk)
+                chunk = []
+        if chunk:
+            yield "".join(chunk)
+
+    return stream()
+
+
+def xlsx_cell(value):
+    # Control characters are not allowed in the XML of a worksheet.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def xlsx_file(queryset):
+    """The workbook in an open temporary file positioned at its start; closing deletes it."""
+    columns = export_columns(queryset)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Submissions")[:31])
+    sheet.append([xlsx_cell(neutralise(column.label)) for column in columns])
+    for row in iter_rows(queryset, columns):
+        sheet.append([xlsx_cell(value) for value in row])
+    output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    try:
+        workbook.save(output)
+        output.seek(0)
+    except BaseException:
+        output.close()
+        raise
+    return output
+
+
+def export_filename(export_format):
+    return f"henvendelser-{timezone.localdate():%Y-%m-%d}.{export_format}"
+
+
+@require_GET
+def export_view(request):
+    if not sites_user_can(request.user, EXPORT).exists():
+        raise PermissionDenied
+    export_format = request.GET.get("format", CSV)
+    if export_format not in FORMATS:
+        return HttpResponseBadRequest(
+            _("Unknown export format. Choose csv or xlsx."), content_type="text/plain"
+        )
+    filterset, queryset = filtered_submissions(request, EXPORT)
+    if filterset.is_bound and not filterset.is_valid():
+        # Never fall back to "everything" when the filter the user sees was not applied.
+        return HttpResponseBadRequest(
+            _("The filter is not valid, so nothing was exported."), content_type="text/plain"
+        )
+    StaffAction.record_per_site(
+        StaffAction.Action.EXPORT, queryset, user=request.user, detail=export_format
+    )
+    filename = export_filename(export_format)
+    if export_format == CSV:
+        response = StreamingHttpResponse(csv_stream(queryset), content_type=CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    else:
+        response = FileResponse(
+            xlsx_file(queryset),
+            as_attachment=True,
+            filename=filename,
+            content_type=XLSX_CONTENT_TYPE,
+        )
+    add_never_cache_headers(response)
+    return response
