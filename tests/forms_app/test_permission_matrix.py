@@ -1,0 +1,116 @@
+"""Who may reach what: every staff surface × every kind of user, for a VVS submission."""
+
+import io
+
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from forms_app.models import FormSubmission
+from tests.forms_app.conftest import photo_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+USERS = ["anonymous", "vvs_editor", "el_staff", "vvs_staff", "superuser"]
+GROUPS = {
+    "vvs_editor": "MIH VVS redaktører",
+    "el_staff": "MIH El kundeservice",
+    "vvs_staff": "MIH VVS kundeservice",
+}
+# Who gets the VVS submission's data on each surface.
+ALLOWED = {
+    "inbox": {"vvs_staff", "superuser"},
+    "detail": {"vvs_staff", "superuser"},
+    "photo": {"vvs_staff", "superuser"},
+    "export_csv": {"vvs_staff", "superuser"},
+    "export_xlsx": {"vvs_staff", "superuser"},
+    "access": {"vvs_staff", "superuser"},
+    "erasure": {"vvs_staff", "superuser"},
+    # Wagtail's own list also needs edit permission on the form page (superuser only here).
+    "wagtail_list": {"superuser"},
+    "wagtail_export": {"superuser"},
+}
+
+
+@pytest.fixture
+def submission(post_quote, quote_data, client):
+    post_quote(quote_data, {"billeder_af_installationen": [upload("a.jpg", photo_bytes("JPEG"))]})
+    client.logout()
+    return FormSubmission.objects.get()
+
+
+def login(client, who):
+    if who == "anonymous":
+        return
+    if who == "superuser":
+        user = get_user_model().objects.create_superuser("root", "root@example.dk", "x" * 16)
+    else:
+        user = get_user_model().objects.create_user(who, password="x" * 16)
+        user.groups.add(Group.objects.get(name=GROUPS[who]))
+    client.force_login(user)
+
+
+def request(client, surface, submission):
+    page_id, photo = submission.page_id, submission.photos.get()
+    match surface:
+        case "inbox":
+            return client.get(reverse("henvendelser:inbox"))
+        case "detail":
+            return client.get(reverse("henvendelser:detail", args=[submission.pk]))
+        case "photo":
+            return client.get(reverse("forms_app:submission_photo", args=[photo.key]))
+        case "export_csv" | "export_xlsx":
+            fmt = surface.split("_")[1]
+            return client.get(reverse("henvendelser:export"), {"format": fmt})
+        case "access":
+            return client.post(reverse("henvendelser:access_request"), {"email": submission.email})
+        case "erasure":
+            return client.post(
+                reverse("henvendelser:erasure"), {"email": submission.email, "step": "preview"}
+            )
+        case "wagtail_list":
+            return client.get(reverse("wagtailforms:list_submissions", args=[page_id]))
+        case "wagtail_export":
+            url = reverse("wagtailforms:list_submissions", args=[page_id])
+            return client.get(url, {"export": "csv"})
+
+
+def body(response):
+    if hasattr(response, "streaming_content"):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+@pytest.mark.parametrize("surface", list(ALLOWED))
+@pytest.mark.parametrize("who", USERS)
+def test_permission_matrix(client, submission, who, surface):
+    login(client, who)
+    response = request(client, surface, submission)
+    content = body(response)
+    if who in ALLOWED[surface]:
+        assert response.status_code == 200, (who, surface, response.status_code)
+        if surface == "photo":
+            assert content == submission.photos.get().file.read()
+        elif surface in ("export_xlsx", "access"):
+            assert content[:2] == b"PK"  # a ZIP container (XLSX is one too)
+        elif surface == "erasure":
+            assert b"1 henvendelse slettes" in content
+        else:
+            assert b"Mette" in content or b"Mette" in content
+    else:
+        assert response.status_code in (302, 403, 404) or b"Mette" not in content, (
+            who,
+            surface,
+            response.status_code,
+        )
+        # (The access and erasure forms echo the address the user typed, nothing more.)
+        assert b"Mette" not in content and b"henvendelse slettes" not in content
+        if content[:2] == b"PK":
+            # El staff may export, but their own (empty) site: a header row and nothing else.
+            assert (who, surface) == ("el_staff", "export_xlsx")
+            sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+            assert sheet.max_row == 1
+    # Nothing any of these requests does may delete the submission.
+    assert FormSubmission.objects.filter(pk=submission.pk).exists()
