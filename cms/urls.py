@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -27,7 +28,6 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [
-    # Wagtail serves every page; this must stay last.
-    path("", include(wagtail_urls)),
-]
+# Wagtail serves every page; this must stay last. Danish pages have no prefix, English ones
+# live under /en/ (LocaleMiddleware picks the language from the path, Danish otherwise).
+urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)

@@ -12,6 +12,9 @@ Spreadsheet formula injection: any text cell that begins with ``=``, ``+``, ``-`
 or a carriage return gets a leading ``'``, so a spreadsheet shows it as text instead of running
 it. That includes phone numbers written as ``+45 12 34 56 78``: they appear as
 ``'+45 12 34 56 78``. Numbers stored as numbers stay numbers.
+
+The CSV is comma-separated UTF-8 with a byte-order mark. Excel set up for Danish expects
+semicolons when a CSV is opened by double-click, so staff who use Excel should take the XLSX.
 """
 
 import csv
@@ -21,10 +24,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Min, Prefetch
+from django.db.models import Min
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -50,6 +55,7 @@ CSV_ROWS_PER_CHUNK = 200  # rows joined into one piece of the streamed response
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
+PHOTO_KEY_PLACEHOLDER = UUID(int=0)
 
 # The fixed columns, in order; the form's own fields follow them.
 FIXED_COLUMNS = [
@@ -70,7 +76,8 @@ FIXED_COLUMNS = [
     ("photos", gettext_lazy("Photos")),
 ]
 
-# Only what the rows need is read: no revisions, no page content.
+# What the rows read: plain values, not model instances (a chunk of instances with their
+# related page, site and prefetch caches weighs about four times as much).
 ROW_FIELDS = [
     "id",
     "submit_time",
@@ -165,6 +172,23 @@ def policy_versions(queryset):
     return versions
 
 
+def submission_rows(queryset):
+    """``(values, photo keys)`` per submission, read CHUNK_SIZE at a time as plain values.
+
+    One query per chunk for the photos. A chunk is let go before the next one is read, so
+    at most one chunk is in memory.
+    """
+    rows = queryset.values(*ROW_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+    while chunk := list(islice(rows, CHUNK_SIZE)):
+        photos = defaultdict(list)
+        keys = SubmissionPhoto.objects.filter(submission_id__in=[row["id"] for row in chunk])
+        for submission_id, key in keys.order_by("pk").values_list("submission_id", "key"):
+            photos[submission_id].append(key)
+        for row in chunk:
+            yield row, photos.get(row["id"], ())
+        chunk = photos = row = None  # noqa: F841 - free this chunk before reading the next
+
+
 def iter_rows(queryset, columns):
     """Each submission in ``queryset`` as a list of cells matching ``columns``.
 
@@ -175,17 +199,13 @@ def iter_rows(queryset, columns):
     statuses = {value: str(label) for value, label in SubmissionStatus.choices}
     yes, no = _("Yes"), _("No")
     tz = timezone.get_default_timezone()
-    photo_base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     fields = [column for column in columns if column.is_form_field]
     fixed = [column.key for column in columns if not column.is_form_field]
-    submissions = (
-        queryset.select_related("page", "site")
-        .only(*ROW_FIELDS)
-        .prefetch_related(
-            Prefetch("photos", queryset=SubmissionPhoto.objects.only("id", "key", "submission"))
-        )
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
+    # The photo URL once, split around its key, instead of a reverse() per photo.
+    photo_url = reverse("forms_app:submission_photo", args=[PHOTO_KEY_PLACEHOLDER])
+    before, after = photo_url.split(str(PHOTO_KEY_PLACEHOLDER))
+    before = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + before
+    submissions = submission_rows(queryset)
 
     def local(moment):
         return timezone.localtime(moment, tz).strftime(TIME_FORMAT) if moment else ""
@@ -205,30 +225,20 @@ def iter_rows(queryset, columns):
         return value
 
     def rows():
-        for submission in submissions:
+        for row, photos in submissions:
             values = {
-                "id": submission.pk,
-                "site": submission.site.site_name or submission.site.hostname,
-                "form": submission.page.title,
-                "received": local(submission.submit_time),
-                "status": statuses.get(submission.status, submission.status),
-                "name": submission.name,
-                "email": submission.email,
-                "phone": submission.phone,
-                "consent_given_at": local(submission.consent_given_at),
-                "consent_text": submission.consent_text,
-                "policy_version": versions.get(submission.policy_revision_id, ""),
-                "retain_until": (
-                    submission.retain_until.isoformat() if submission.retain_until else ""
-                ),
-                "retention_reason": submission.retention_reason,
-                "legal_hold": yes if submission.legal_hold else "",
-                "photos": " ".join(
-                    photo_base + reverse("forms_app:submission_photo", args=[photo.key])
-                    for photo in submission.photos.all()
-                ),
+                **row,
+                "site": row["site__site_name"] or row["site__hostname"],
+                "form": row["page__title"],
+                "received": local(row["submit_time"]),
+                "status": statuses.get(row["status"], row["status"]),
+                "consent_given_at": local(row["consent_given_at"]),
+                "policy_version": versions.get(row["policy_revision_id"], ""),
+                "retain_until": row["retain_until"].isoformat() if row["retain_until"] else "",
+                "legal_hold": yes if row["legal_hold"] else "",
+                "photos": " ".join(f"{before}{key}{after}" for key in photos),
             }
-            data = submission.form_data or {}
+            data = row["form_data"] or {}
             yield [
                 *(neutralise(values[key]) for key in fixed),
                 *(neutralise(form_value(data.get(c.key), c.field_type)) for c in fields),
@@ -292,21 +302,21 @@ def export_filename(export_format):
     return f"henvendelser-{timezone.localdate():%Y-%m-%d}.{export_format}"
 
 
+def bad_request(message):
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
 @require_GET
 def export_view(request):
     if not sites_user_can(request.user, EXPORT).exists():
         raise PermissionDenied
     export_format = request.GET.get("format", CSV)
     if export_format not in FORMATS:
-        return HttpResponseBadRequest(
-            _("Unknown export format. Choose csv or xlsx."), content_type="text/plain"
-        )
+        return bad_request(_("Unknown export format. Choose csv or xlsx."))
     filterset, queryset = filtered_submissions(request, EXPORT)
     if filterset.is_bound and not filterset.is_valid():
         # Never fall back to "everything" when the filter the user sees was not applied.
-        return HttpResponseBadRequest(
-            _("The filter is not valid, so nothing was exported."), content_type="text/plain"
-        )
+        return bad_request(_("The filter is not valid, so nothing was exported."))
     StaffAction.record_per_site(
         StaffAction.Action.EXPORT, queryset, user=request.user, detail=export_format
     )

@@ -107,10 +107,25 @@ class PublicFormBuilder(FormBuilder):
 
 def policy_link(page, request=None):
     """``(title, url)`` of the privacy policy linked from the consent text, if any."""
-    from home.models import CompanySettings
-
-    site = page.get_site()
-    policy = CompanySettings.for_site(site).privacy_policy_page if site else None
-    if policy is None or not policy.live:
+    policy = policy_for(page)
+    if policy is None:
         return None
     return policy.title, policy.get_url(request=request)
+
+
+def policy_for(page):
+    """The live privacy policy of the page's site, in the page's language when translated."""
+    from home.models import CompanySettings, PrivacyPolicyPage
+
+    site = page.get_site()
+    policy_id = CompanySettings.for_site(site).privacy_policy_page_id if site else None
+    if policy_id is None:
+        return None
+    policies = PrivacyPolicyPage.objects.live().filter(
+        translation_key__in=PrivacyPolicyPage.objects.filter(pk=policy_id).values(
+            "translation_key"
+        )
+    )
+    return (
+        policies.filter(locale_id=page.locale_id).first() or policies.filter(pk=policy_id).first()
+    )

@@ -29,6 +29,8 @@ from wagtail.contrib.forms.models import (
 from wagtail.contrib.forms.panels import FormSubmissionsPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
+from wagtail.models import TranslatableMixin
+from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from .storage import photo_upload_to, private_storage
 
@@ -70,7 +72,22 @@ CUSTOMER_RETENTION = relativedelta(months=24)
 CLOSED_RETENTION = relativedelta(months=1)
 
 
-class FormField(AbstractFormField):
+class FormField(TranslatableMixin, AbstractFormField):
+    """An editor-defined field. Labels, help text and choices are translated per language;
+    the key (``clean_name``), type and "required" stay the same, so an English submission has
+    the same keys as a Danish one.
+    """
+
+    translatable_fields = [
+        TranslatableField("label"),
+        TranslatableField("help_text"),
+        TranslatableField("choices"),
+        TranslatableField("default_value"),
+        SynchronizedField("clean_name"),
+        SynchronizedField("field_type"),
+        SynchronizedField("required"),
+    ]
+
     field_type = models.CharField(
         verbose_name=_("field type"),
         max_length=16,
@@ -81,6 +98,9 @@ class FormField(AbstractFormField):
         ],
     )
     page = ParentalKey("FormPage", on_delete=models.CASCADE, related_name="form_fields")
+
+    class Meta(AbstractFormField.Meta):
+        unique_together = [("translation_key", "locale")]
 
     def clean(self):
         super().clean()

@@ -5,11 +5,9 @@ import uuid
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from home.models import CompanySettings, PrivacyPolicyPage
-
-from .forms import PhotosField
+from .forms import PhotosField, policy_for
 from .models import (
     CONSENT_FIELD,
     HONEYPOT_FIELD,
@@ -59,9 +57,9 @@ def store_submission(page, form):
     photos = [(name, photo) for name in photo_fields for photo in cleaned.get(name) or []]
     site = page.get_site()
     now = timezone.now()
-    policy_id = CompanySettings.for_site(site).privacy_policy_page_id if site is not None else None
-    # Read the policy's live revision now, from the database: that is what the visitor saw.
-    policy = PrivacyPolicyPage.objects.filter(pk=policy_id, live=True).first()
+    # The policy (in the language the form was shown in) and its live revision, read from the
+    # database now: that is what the visitor saw.
+    policy = policy_for(page)
     retain_until, retention_reason = retention_for(
         page, SubmissionStatus.NEW, received=now, changed=now
     )
@@ -80,7 +78,7 @@ def store_submission(page, form):
                 phone=phone,
                 consent_given_at=now,
                 consent_text=consent_text_shown(page, policy),
-                consent_language=translation.get_language() or "da",
+                consent_language=page.locale.language_code,
                 legal_basis=page.legal_basis,
                 policy_page=policy,
                 policy_revision_id=policy.live_revision_id if policy else None,

@@ -20,7 +20,9 @@ def only_forms_on_sites_with_submission_permission(user, editable_forms):
         return editable_forms
     query = Q(pk__in=[])
     for site in sites_user_can(user, VIEW).select_related("root_page"):
-        query |= Q(path__startswith=site.root_page.path)
+        # Every language's tree of the site: the English home is a sibling of the Danish one.
+        for root in site.root_page.get_translations(inclusive=True):
+            query |= Q(path__startswith=root.path)
     return editable_forms.filter(query)
 
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Min
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -173,6 +174,11 @@ class CompanySettings(BaseSiteSetting):
     opening_hours = models.TextField(
         _("opening hours"), blank=True, help_text=_("One line per day or period.")
     )
+    opening_hours_en = models.TextField(
+        _("opening hours (English)"),
+        blank=True,
+        help_text=_("Shown on the English pages; the Danish text is used when this is empty."),
+    )
     logo = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("logo"),
@@ -208,6 +214,7 @@ class CompanySettings(BaseSiteSetting):
                 FieldPanel("phone"),
                 FieldPanel("email"),
                 FieldPanel("opening_hours"),
+                FieldPanel("opening_hours_en"),
             ],
             heading=_("Contact details"),
         ),
@@ -225,5 +232,9 @@ class CompanySettings(BaseSiteSetting):
         return self.company_name or super().__str__()
 
     @property
-    def opening_hours_lines(self):
-        return [line.strip() for line in self.opening_hours.splitlines() if line.strip()]
+    def localized_opening_hours(self):
+        """Opening hours in the active language, one line each (Danish as the fallback)."""
+        text = self.opening_hours
+        if get_language() == "en" and self.opening_hours_en.strip():
+            text = self.opening_hours_en
+        return [line.strip() for line in text.splitlines() if line.strip()]

@@ -25,6 +25,7 @@ from wagtail.models import (
 )
 
 from . import demo_content
+from .translations import translate_demo_site
 from .models import CompanySettings, HomePage, PrivacyPolicyPage, StandardPage
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ def _setup_company(root, locale, company, *, is_default):
     else:
         # Editors own the tree now: deleted or renamed demo pages stay deleted or renamed.
         policy = PrivacyPolicyPage.objects.child_of(home).first()
+
+    english = Locale.objects.get(language_code="en")
+    if created_home or not home.has_translation(english):
+        translate_demo_site(home, company)
 
     collection = _collection(company["collection"])
     company_settings = CompanySettings.for_site(site)
@@ -274,14 +279,16 @@ def ensure_editor_group(name, site, collection):
     """
     group, _created = Group.objects.get_or_create(name=name)
     group.permissions.add(Permission.objects.get(codename="access_admin"))
-    for codename in EDITOR_PAGE_PERMISSIONS:
-        GroupPagePermission.objects.get_or_create(
-            group=group,
-            page=site.root_page,
-            permission=Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=codename
-            ),
-        )
+    # Every language's tree of the site: the English home is a sibling of the Danish one.
+    for root in site.root_page.get_translations(inclusive=True):
+        for codename in EDITOR_PAGE_PERMISSIONS:
+            GroupPagePermission.objects.get_or_create(
+                group=group,
+                page=root,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
     for app_label, codenames in (
         ("wagtailimages", EDITOR_IMAGE_PERMISSIONS),
         ("wagtaildocs", EDITOR_DOCUMENT_PERMISSIONS),

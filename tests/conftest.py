@@ -1,15 +1,30 @@
 """Shared fixtures: both sites set up exactly as `make run` sets them up."""
 
 import pytest
+from django.core.cache import cache
 from wagtail.models import Site
 
 from home.setup import setup_sites
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Set both sites up once per test run, as `make run` does; each test rolls back on top.
+
+    (Setting up includes the English translations through wagtail-localize, which is too
+    slow to repeat for every test.)
+    """
+    with django_db_blocker.unblock():
+        setup_sites()
+
+
 @pytest.fixture
 def sites(db):
     """``{"mihvvs": Site, "mihel": Site}`` with demo content, groups and settings."""
-    return setup_sites()
+    found = {site.root_page.slug: site for site in Site.objects.select_related("root_page")}
+    if {"mihvvs", "mihel"} <= found.keys():
+        return {"mihvvs": found["mihvvs"], "mihel": found["mihel"]}
+    return setup_sites()  # after a transactional test emptied the database
 
 
 @pytest.fixture
@@ -35,3 +50,12 @@ def private_media(settings, tmp_path):
         },
     }
     return location
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Tests roll back the database but not the cache (Wagtail's site root paths, the rate
+    limit counters): start each test with an empty one."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,6 +1,8 @@
-"""Template helpers for the per-site header and footer."""
+"""Template helpers for the per-site header, footer and language switcher."""
 
 from django import template
+from django.conf import settings
+from django.utils import translation
 from wagtail.models import Page, Site
 
 register = template.Library()
@@ -8,10 +10,10 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def site_root(context):
-    """The root page of the site that serves this request (None outside a site)."""
+    """The root page of the site serving this request, in the current language if translated."""
     request = context.get("request")
     site = Site.find_for_request(request) if request else None
-    return site.root_page.specific if site else None
+    return site.root_page.specific.localized if site else None
 
 
 @register.simple_tag
@@ -20,3 +22,50 @@ def menu_pages(root):
     if root is None:
         return Page.objects.none()
     return root.get_children().live().public().in_menu().specific()
+
+
+@register.simple_tag(takes_context=True)
+def language_versions(context):
+    """``[{code, name, url, is_current, exists}]`` for the language switcher and hreflang.
+
+    Each language links to the translation of the current page, or to that language's home
+    page where the page has not been translated.
+    """
+    request, page = context.get("request"), context.get("page")
+    site = Site.find_for_request(request) if request else None
+    if site is None:
+        return []
+    current = translation.get_language()
+    translations = {}
+    if isinstance(page, Page) and page.pk:
+        for item in page.get_translations(inclusive=True).live().select_related("locale"):
+            translations[item.locale.language_code] = item
+    roots = {
+        item.locale.language_code: item
+        for item in site.root_page.get_translations(inclusive=True).live().select_related("locale")
+    }
+    versions = []
+    for code, name in settings.LANGUAGES:
+        target = translations.get(code) or roots.get(code)
+        if target is None:
+            continue
+        with translation.override(code):
+            # Relative to this site, then absolute on the host (and port) the visitor used.
+            url = request.build_absolute_uri(target.get_url(request=request))
+            label = translation.gettext(name)
+        versions.append(
+            {
+                "code": code,
+                "name": label,
+                "url": url,
+                "is_current": code == current,
+                "exists": code in translations,
+            }
+        )
+    return versions
+
+
+@register.filter
+def localized_page(page):
+    """The page's translation in the active language, or the page itself."""
+    return page.localized if page is not None else None

@@ -6,7 +6,6 @@ from pathlib import Path
 import pillow_heif
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -37,14 +36,6 @@ def photo_bytes(fmt, size=(320, 200), colour=(200, 80, 40), orientation=1):
 
 def upload(name, content, content_type="image/jpeg"):
     return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limit():
-    """Each test starts with an empty rate-limit counter."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -252,7 +252,11 @@ class TestReviewedBehaviour:
     )
     def test_no_resources_from_other_hosts(self, client, vvs_site, path):
         html = client.get(path, HTTP_HOST="mihvvs.localhost").content.decode()
-        assets = re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="([^"]+)"', html)
+        # Everything the browser loads (hreflang alternates are links to pages, not loads).
+        assets = re.findall(r'<(?:script|img|iframe)[^>]+src="([^"]+)"', html)
+        assets += re.findall(
+            r'<link[^>]+rel="(?:stylesheet|icon|preload)"[^>]+href="([^"]+)"', html
+        )
         assert assets, "every page loads at least the stylesheet"
         assert all(not re.match(r"^(https?:)?//", url) for url in assets), assets
 

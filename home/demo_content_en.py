@@ -1,0 +1,258 @@
+"""English translation of the demo content in ``home.demo_content``.
+
+Every structure mirrors the Danish one item by item (same order, same counts, same HTML
+markup), so a translated page can be built by matching segment i of the Danish with segment i
+of the English. Company names, CVR numbers, e-mail addresses, phone numbers and domains are
+never translated.
+"""
+
+COMPANIES_EN = {
+    "mihvvs": {
+        "trade_company": "plumbing and heating firm",
+        "opening_hours": (
+            "Monday–Thursday 7.00–15.30\nFriday 7.00–13.00\nEmergency call-outs by arrangement"
+        ),
+        "home_title": "Plumbing and heating you can rely on",
+        "home_intro": (
+            "Bathrooms, heating systems, water installations and servicing. "
+            "Authorised plumbing and heating engineers with an agreed fixed price."
+        ),
+        "home_body": (
+            "We come out to look at the job, give you a fixed price and stick to it. "
+            "Feel free to send us a few photos of the installation so that we arrive well "
+            "prepared."
+        ),
+        "services": [
+            ("Bathrooms", "Bathroom renovations, from bare walls to a finished room."),
+            (
+                "Heating",
+                "New district heating units, heat pumps, radiators and underfloor heating.",
+            ),
+            (
+                "Water and drainage",
+                "New installations, pipe replacement and leak repairs.",
+            ),
+        ],
+        "installations": "plumbing and heating installations",
+    },
+    "mihel": {
+        "trade_company": "electrical contractor",
+        "opening_hours": "Monday–Thursday 7.00–15.30\nFriday 7.00–13.00",
+        "home_title": "Safe electrical installations for homes and businesses",
+        "home_intro": (
+            "New installations, electrical safety checks, EV chargers and fault finding. "
+            "Authorised electricians who tidy up after themselves."
+        ),
+        "home_body": (
+            "We go through the job with you, give you a fixed price and leave behind an "
+            "installation that is documented and fully compliant."
+        ),
+        "services": [
+            (
+                "Electrical installations",
+                "Wiring for new builds, extensions and home renovations.",
+            ),
+            ("EV chargers", "Installation of electric car chargers, matched to your fuse board."),
+            (
+                "Fault finding and electrical checks",
+                "We track down the fault and inspect your installation.",
+            ),
+        ],
+        "installations": "electrical installations",
+    },
+}
+
+HOME_CTA_EN = {
+    "Få et uforpligtende tilbud": "Get a free quote",
+    "Se vores ydelser": "See our services",
+}
+
+PAGE_TITLES_EN = {
+    "Persondatapolitik": "Privacy policy",
+    "Få et tilbud": "Get a quote",
+    "Kontakt": "Contact",
+    "Ydelser": "Services",
+    "Om os": "About us",
+}
+
+
+def STANDARD_PAGES_EN(company):
+    """The "Ydelser" and "Om os" pages, keyed by their Danish slugs."""
+    name = company["company_name"]
+    trade_company = COMPANIES_EN[company["key"]]["trade_company"]
+    return {
+        "ydelser": {
+            "title": "Services",
+            "intro": f"Here is how {name} can help you.",
+        },
+        "om-os": {
+            "title": "About us",
+            "intro": f"{name} is a local, authorised {trade_company}.",
+            "body": (
+                "<p>We are a small team of skilled fitters who see each job through "
+                "ourselves, from the first visit to the finished work.</p>"
+            ),
+        },
+    }
+
+
+def policy_intro(company):
+    return (
+        f"<p>Here you can read how <b>{company['company_name']}</b> "
+        f"(CVR no. {company['cvr_number']}) processes the personal data you give us via "
+        f"{company['domain']}. If you have any questions, you are welcome to write to "
+        f'<a href="mailto:{company["email"]}">{company["email"]}</a>.</p>'
+    )
+
+
+def policy_sections(company):
+    """The demo policy in English; takes the Danish company dict."""
+    name, domain = company["company_name"], company["domain"]
+    installations = COMPANIES_EN[company["key"]]["installations"]
+    return [
+        (
+            "1. General",
+            "2",
+            f"<p>{name} and {company['other_company']} are two independent companies, each "
+            f"with its own website: {domain} and {company['other_domain']}. This policy "
+            f"applies to {domain}.</p>"
+            "<p>We record personal data when you ask for a quote using our quote form, or "
+            "when you write to us using the contact form.</p>",
+        ),
+        (
+            "What we record",
+            "3",
+            "<p>Your name, address, phone number and email address. If you ask for a quote, "
+            "you can also send us photos of your installation. We use the data to:</p>"
+            "<ul><li>work out a quote once you have sent us a request using the quote form,"
+            "</li><li>answer the enquiries you send us using the contact form.</li></ul>",
+        ),
+        (
+            "Your rights",
+            "3",
+            "<p>You can always find out what data we hold about you, and you can object to "
+            "any of it being recorded. You can also ask us to correct or delete your data. "
+            "Write to us or give us a call, and we will reply within one month.</p>",
+        ),
+        (
+            "2. Cookies",
+            "2",
+            "<p>A cookie is a small text file that your browser stores. We only use session "
+            "cookies where a feature needs them, for example when you submit a form. They "
+            "are deleted when you close your browser.</p>"
+            "<p>We only use statistics with persistent cookies if you have given your consent "
+            "beforehand. You can delete cookies at any time in your browser settings.</p>",
+        ),
+        (
+            "3. We do not pass on your data without consent",
+            "2",
+            f"<p>{name} does not sell your data or pass it on without your consent. The only "
+            "exception is our data processors, for example the supplier that runs the "
+            "website. They only process the data on our instructions and under a data "
+            "processing agreement.</p>",
+        ),
+        (
+            "4. How long do we keep the data?",
+            "2",
+            "<p>We only keep the data for as long as we need it:</p><ul>"
+            "<li>A quote request is kept while the case is ongoing, and for no more than 12 "
+            "months after we received it, unless you become a customer.</li>"
+            "<li>An enquiry sent using the contact form is kept for as long as it is relevant "
+            "to the case, and for no more than 6 months.</li>"
+            "<li>If you are a customer, we keep our correspondence for as long as you remain "
+            "a customer.</li>"
+            "<li>Invoices and other accounting records are kept for five years, as required "
+            "by the Danish Bookkeeping Act.</li>"
+            f"<li>Photos of {installations} that form part of our statutory quality "
+            "assurance are kept for as long as the law requires.</li></ul>"
+            "<p>After that, we delete the data, including any photos you have sent.</p>",
+        ),
+        (
+            "5. Visit statistics",
+            "2",
+            f"<p>We use a standard tool that counts visits to {domain}: how many visitors we "
+            "have, which domains they come from and which pages they view. We use the "
+            "statistics to improve the website and our customer service.</p>",
+        ),
+        (
+            "6. Security",
+            "2",
+            "<p>We protect your data against unauthorised access, alteration and loss "
+            "through measures including:</p><ul>"
+            "<li>antivirus software on all IT systems that process personal data,</li>"
+            "<li>backups of those same systems,</li>"
+            "<li>access to personal data only for the staff who need it,"
+            "</li><li>data processing agreements with all suppliers that process personal "
+            "data on our behalf.</li></ul>",
+        ),
+        (
+            "7. Complaints",
+            "2",
+            "<p>If you are unhappy with how we handle your data, you can complain to the "
+            '<a href="https://www.datatilsynet.dk">Danish Data Protection Agency '
+            "(Datatilsynet)</a>.</p>",
+        ),
+    ]
+
+
+def quote_form(company):
+    """English texts of the quote form; ``fields`` are (label, help_text) pairs."""
+    return {
+        "title": "Get a quote",
+        "intro": (
+            "<p>Tell us about the job and we will get back to you with a free, no-obligation "
+            "quote. Photos of the installation help us give you an accurate price.</p>"
+        ),
+        "thank_you_text": (
+            "<p>Thank you for your request. We will contact you within two working days.</p>"
+        ),
+        "consent_text": (
+            f"I consent to {company['company_name']} storing and using my details and photos "
+            "to prepare a quote, as described in the privacy policy."
+        ),
+        "legal_basis": "pre_contract",
+        "retention_period": 12,
+        "retention_reason": (
+            "Quote request: kept while the case is being handled, and for no more than 12 "
+            "months (privacy policy, section 4)."
+        ),
+        "fields": [
+            ("Name", ""),
+            ("Address", "The address where the work is to be carried out."),
+            ("Postcode", ""),
+            ("Phone", ""),
+            ("Email", ""),
+            ("Description of the job", ""),
+            (
+                "Photos of the installation",
+                "Up to 8 photos in JPEG, PNG, WebP or HEIC (iPhone) format.",
+            ),
+        ],
+    }
+
+
+def contact_form(company):
+    """English texts of the contact form; ``fields`` are (label, help_text) pairs."""
+    return {
+        "title": "Contact",
+        "intro": (
+            f"<p>Write to us or call us on {company['phone']}. We usually reply the same day.</p>"
+        ),
+        "thank_you_text": "<p>Thank you for your message. We will reply as soon as possible.</p>",
+        "consent_text": (
+            f"I consent to {company['company_name']} storing and using my details to answer "
+            "my enquiry, as described in the privacy policy."
+        ),
+        "legal_basis": "consent",
+        "retention_period": 6,
+        "retention_reason": (
+            "Enquiry via the contact form: kept for as long as it is relevant to the case, "
+            "and for no more than 6 months (privacy policy, section 4)."
+        ),
+        "fields": [
+            ("Name", ""),
+            ("Email", ""),
+            ("Phone", ""),
+            ("Message", ""),
+        ],
+    }
