@@ -25,8 +25,8 @@ from wagtail.models import (
 )
 
 from . import demo_content
-from .translations import translate_demo_site
 from .models import CompanySettings, HomePage, PrivacyPolicyPage, StandardPage
+from .translations import translate_demo_site
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,8 @@ def html_pairs(danish, english):
     _template, english_strings = extract_strings(english)
     if len(danish_strings) != len(english_strings):
         raise ValueError("The English demo content does not mirror the Danish one.")
-    return {
-        da.data: en.data for (da, _attrs), (en, _attrs2) in zip(danish_strings, english_strings)
-    }
+    pairs = zip(danish_strings, english_strings, strict=True)
+    return {da.data: en.data for (da, _attrs), (en, _attrs2) in pairs}
 
 
 def company_pairs(company):
