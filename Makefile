@@ -38,6 +38,9 @@ run: setup ## Set everything up and serve both sites on PORT (default 8000)
 test: messages ## Run the whole test suite (DATABASE_URL picks PostgreSQL)
 	$(PY) -m pytest
 
+bench: messages ## Export and purge benchmark vs Wagtail's own export (COUNTS="10000 100000")
+	$(PY) -m tests.bench.export_purge --counts $(or $(COUNTS),10000 100000)
+
 lint: install ## ruff check, ruff format --check, djhtml --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -51,4 +54,4 @@ format: install ## Apply ruff and djhtml formatting
 clean: ## Remove the venv and local data (var/)
 	rm -rf $(VENV) var
 
-.PHONY: help install messages setup run test lint format clean
+.PHONY: help install messages setup run test bench lint format clean

@@ -25,6 +25,7 @@ from wagtail.models import (
 )
 
 from . import demo_content
+from .demo_content_en import COMPANIES_EN
 from .models import CompanySettings, HomePage, PrivacyPolicyPage, StandardPage
 from .translations import translate_demo_site
 
@@ -112,6 +113,7 @@ def _setup_company(root, locale, company, *, is_default):
             "brand_colour",
         ):
             setattr(company_settings, field, company[field])
+        company_settings.opening_hours_en = COMPANIES_EN[key]["opening_hours"]
         company_settings.privacy_policy_page = policy
         company_settings.logo = _make_logo(company, collection)
         company_settings.save()

@@ -1,0 +1,196 @@
+"""Danish first, English under /en/: routing, switcher, hreflang, forms, editors, catalogues."""
+
+import re
+import shutil
+
+import polib
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import override_settings
+from wagtail.models import Locale
+
+from forms_app.models import FormPage, FormSubmission
+from home.models import CompanySettings, StandardPage
+
+pytestmark = pytest.mark.django_db
+
+
+def html(client, host, path, **extra):
+    response = client.get(path, HTTP_HOST=host, **extra)
+    assert response.status_code == 200, (host, path, response.status_code)
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("host", "path", "lang", "heading"),
+    [
+        ("mihvvs.localhost", "/", "da", "VVS-arbejde du kan regne med"),
+        ("mihvvs.localhost", "/en/", "en", "Plumbing and heating you can rely on"),
+        ("mihvvs.localhost", "/kontakt/", "da", "Kontakt"),
+        ("mihvvs.localhost", "/en/contact/", "en", "Contact"),
+        ("mihel.localhost", "/persondatapolitik/", "da", "Persondatapolitik"),
+        ("mihel.localhost", "/en/privacy-policy/", "en", "Privacy policy"),
+        ("mihel.localhost", "/en/", "en", "Safe electrical installations"),
+    ],
+)
+def test_each_site_in_each_language(client, sites, host, path, lang, heading):
+    page = html(client, host, path, HTTP_ACCEPT_LANGUAGE="da" if lang == "en" else "en")
+    assert f'<html lang="{lang}">' in page
+    assert re.search(rf"<h1>{re.escape(heading)}", page)
+
+
+def test_english_has_no_danish_slugs(client, sites):
+    assert client.get("/en/kontakt/", HTTP_HOST="mihvvs.localhost").status_code == 404
+    assert client.get("/contact/", HTTP_HOST="mihvvs.localhost").status_code == 404
+
+
+def test_english_chrome_is_english(client, sites):
+    page = html(client, "mihvvs.localhost", "/en/privacy-policy/")
+    assert "Last updated" in page and "Opening hours" in page and "Version 1" in page
+    assert "Monday" in page  # the English opening hours, not "Mandag"
+    assert 'href="/en/privacy-policy/"' in page  # footer links the English policy
+
+
+def switcher(page):
+    nav = re.search(r'<nav class="language-switcher".*?</nav>', page, re.S).group(0)
+    return dict(re.findall(r'<a href="([^"]+)" hreflang="(\w+)"', nav))
+
+
+def test_switcher_leads_to_the_translation(client, sites):
+    da = switcher(html(client, "mihvvs.localhost", "/tilbud/"))
+    assert da == {"http://mihvvs.localhost/en/get-a-quote/": "en"}
+    en = switcher(html(client, "mihvvs.localhost", "/en/get-a-quote/"))
+    assert en == {"http://mihvvs.localhost/tilbud/": "da"}
+
+
+def test_switcher_falls_back_to_the_english_home(client, vvs_site):
+    home = vvs_site.root_page
+    home.add_child(instance=StandardPage(title="Kun på dansk", slug="kun-dansk"))
+    StandardPage.objects.get(slug="kun-dansk").save_revision().publish()
+    links = switcher(html(client, "mihvvs.localhost", "/kun-dansk/"))
+    assert links == {"http://mihvvs.localhost/en/": "en"}
+
+
+def test_switcher_keeps_the_visitors_port(client, sites):
+    links = switcher(html(client, "mihvvs.localhost:8000", "/kontakt/"))
+    assert links == {"http://mihvvs.localhost:8000/en/contact/": "en"}
+
+
+def test_hreflang_alternates(client, sites):
+    page = html(client, "mihel.localhost", "/en/privacy-policy/")
+    alternates = dict(
+        re.findall(r'<link rel="alternate" hreflang="([\w-]+)" href="([^"]+)"', page)
+    )
+    assert alternates == {
+        "da": "http://mihel.localhost/persondatapolitik/",
+        "x-default": "http://mihel.localhost/persondatapolitik/",
+        "en": "http://mihel.localhost/en/privacy-policy/",
+    }
+
+
+class TestForms:
+    def post_contact(self, client, path, **data):
+        return client.post(path, data, HTTP_HOST="mihvvs.localhost")
+
+    def test_english_submission_has_the_danish_keys_and_english_proof(self, client, vvs_site):
+        danish = {"navn": "Ib", "e_mail": "ib@example.dk", "besked": "Hej", "samtykke": "on"}
+        english = {"navn": "Ann", "e_mail": "ann@example.com", "besked": "Hi", "samtykke": "on"}
+        assert self.post_contact(client, "/kontakt/", **danish).status_code == 302
+        response = self.post_contact(client, "/en/contact/", **english)
+        assert response.status_code == 302 and response["Location"] == "/en/contact/tak/"
+        da, en = FormSubmission.objects.order_by("pk")
+        assert set(da.form_data) == set(en.form_data) == {"navn", "e_mail", "telefon", "besked"}
+        assert (da.site, en.site) == (vvs_site, vvs_site)
+        assert (da.consent_language, en.consent_language) == ("da", "en")
+        assert en.consent_text.startswith("I consent to MIH VVS ApS")
+        assert "/en/privacy-policy/" in en.consent_text
+        policy_da = CompanySettings.for_site(vvs_site).privacy_policy_page
+        policy_en = policy_da.get_translation(Locale.objects.get(language_code="en"))
+        assert da.policy_revision_id == policy_da.live_revision_id
+        assert en.policy_revision_id == policy_en.live_revision_id
+        assert (da.retain_until, da.retention_reason) != (None, "")
+        assert en.retain_until == da.retain_until  # same form rules: 6 months
+
+    def test_english_page_shows_english_labels_and_errors(self, client, sites):
+        response = self.post_contact(client, "/en/contact/", navn="", e_mail="nope")
+        page = response.content.decode()
+        assert "Please tick the box to give your consent" in page
+        assert "Enter a valid email address." in page
+        assert "This field is required." in page
+        assert re.search(r"<label[^>]*>Message", page)
+        response = self.post_contact(client, "/kontakt/", navn="", e_mail="nope")
+        page = response.content.decode()
+        assert "Sæt kryds for at give dit samtykke" in page
+        assert "Indtast en gyldig e-mail-adresse." in page
+
+    def test_english_submissions_reach_the_same_inbox(self, client, vvs_site):
+        self.post_contact(
+            client,
+            "/en/contact/",
+            navn="Ann",
+            e_mail="ann@example.com",
+            besked="Hi",
+            samtykke="on",
+        )
+        user = get_user_model().objects.create_user("service", password="x" * 16)
+        user.groups.add(Group.objects.get(name="MIH VVS kundeservice"))
+        client.force_login(user)
+        assert "ann@example.com" in client.get("/admin/henvendelser/").content.decode()
+        en_form = FormPage.objects.get(
+            locale__language_code="en",
+            slug="contact",
+            url_path__startswith=vvs_site.root_page.specific.get_translation(
+                Locale.objects.get(language_code="en")
+            ).url_path,
+        )
+        assert en_form.get_site() == vvs_site
+
+
+class TestEditors:
+    def test_editor_edits_own_english_tree_only(self, client, vvs_site, el_site):
+        english = Locale.objects.get(language_code="en")
+        user = get_user_model().objects.create_user("vvs-editor", password="x" * 16)
+        user.groups.add(Group.objects.get(name="MIH VVS redaktører"))
+        vvs_en = vvs_site.root_page.get_translation(english)
+        el_en = el_site.root_page.get_translation(english)
+        assert vvs_en.permissions_for_user(user).can_edit()
+        assert vvs_en.get_children().first().permissions_for_user(user).can_publish()
+        assert not el_en.permissions_for_user(user).can_edit()
+        client.force_login(user)
+        assert client.get(f"/admin/pages/{vvs_en.pk}/edit/").status_code == 200
+        assert client.get(f"/admin/pages/{el_en.pk}/edit/").status_code in (302, 403)
+
+    def test_translations_are_synced_with_wagtail_localize(self, admin_client, vvs_site):
+        from wagtail_localize.models import Translation
+
+        english = Locale.objects.get(language_code="en")
+        policy = CompanySettings.for_site(vvs_site).privacy_policy_page
+        translation = Translation.objects.get(
+            source__object_id=policy.translation_key, target_locale=english
+        )
+        assert translation.get_progress()[0] == translation.get_progress()[1]
+        # Editing the English page opens wagtail-localize's translation editor.
+        en_policy = policy.get_translation(english)
+        page = admin_client.get(f"/admin/pages/{en_policy.pk}/edit/").content.decode()
+        assert f"/admin/localize/translate/{translation.pk}/pofile/download/" in page
+
+
+@pytest.mark.skipif(not shutil.which("xgettext"), reason="GNU gettext (xgettext) not installed")
+def test_catalogue_has_no_untranslated_danish(tmp_path, monkeypatch):
+    """``makemessages`` over the code finds no string the Danish catalogue lacks."""
+    shutil.copytree(settings.BASE_DIR / "locale", tmp_path / "locale")
+    monkeypatch.chdir(settings.BASE_DIR)
+    with override_settings(LOCALE_PATHS=[tmp_path / "locale"]):
+        call_command(
+            "makemessages",
+            locale=["da"],
+            ignore_patterns=[".venv/*", "var/*", "tests/*", "locale/*"],
+            no_location=True,
+            verbosity=0,
+        )
+    catalogue = polib.pofile(str(tmp_path / "locale" / "da" / "LC_MESSAGES" / "django.po"))
+    missing = [e.msgid for e in catalogue.untranslated_entries() + catalogue.fuzzy_entries()]
+    assert missing == []
