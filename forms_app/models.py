@@ -255,6 +255,7 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
         return serve_form_page(self, request)
 
     @path("tak/")
+    @path("thank-you/", name="thank_you_en")
     def thank_you_view(self, request):
         return self.render_landing_page(request)
 

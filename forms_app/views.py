@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 def thank_you_url(page, request):
-    return page.get_url(request=request) + page.reverse_subpage("thank_you_view")
+    route = "thank_you_en" if page.locale.language_code == "en" else "thank_you_view"
+    return page.get_url(request=request) + page.reverse_subpage(route)
 
 
 def serve_form_page(page, request):

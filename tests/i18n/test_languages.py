@@ -100,7 +100,7 @@ class TestForms:
         english = {"navn": "Ann", "e_mail": "ann@example.com", "besked": "Hi", "samtykke": "on"}
         assert self.post_contact(client, "/kontakt/", **danish).status_code == 302
         response = self.post_contact(client, "/en/contact/", **english)
-        assert response.status_code == 302 and response["Location"] == "/en/contact/tak/"
+        assert response.status_code == 302 and response["Location"] == "/en/contact/thank-you/"
         da, en = FormSubmission.objects.order_by("pk")
         assert set(da.form_data) == set(en.form_data) == {"navn", "e_mail", "telefon", "besked"}
         assert (da.site, en.site) == (vvs_site, vvs_site)
