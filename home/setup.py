@@ -140,9 +140,16 @@ def _form_page(home, company, spec):
         to_address=company["email"],
         subject=f"Ny henvendelse: {spec['title']}",
     )
+    # sort_order explicitly: unset, PostgreSQL would sort the fields (NULLs) in any order.
     page.form_fields = [
-        FormField(label=label, field_type=field_type, required=required, help_text=help_text)
-        for label, field_type, required, help_text in spec["fields"]
+        FormField(
+            label=label,
+            field_type=field_type,
+            required=required,
+            help_text=help_text,
+            sort_order=index,
+        )
+        for index, (label, field_type, required, help_text) in enumerate(spec["fields"])
     ]
     return _add(home, page)
 

@@ -104,7 +104,7 @@ class TestPhotoView:
         response = client.get(photo_url)
         assert response.status_code == 200
         assert response["Content-Type"] == "image/jpeg"
-        response.close()
+        assert b"".join(response.streaming_content)  # reading it closes the file
 
     def test_unknown_key_is_404_even_for_staff(self, client, photo, vvs_staff):
         client.force_login(vvs_staff)

@@ -334,3 +334,10 @@ class TestNotifications:
 def photos_order(photos, path):
     names = [p.file.name for p in photos]
     return next(i for i, name in enumerate(names) if str(path).endswith(name))
+
+
+def test_demo_form_fields_keep_their_order(client, quote_page):
+    """The order editors see is the order visitors see, on every database."""
+    labels = list(quote_page.get_form_fields().values_list("label", flat=True))
+    assert labels[:2] == ["Navn", "Adresse"] and labels[-1] == "Billeder af installationen"
+    assert None not in quote_page.get_form_fields().values_list("sort_order", flat=True)
