@@ -95,6 +95,8 @@ def access_request_view(request):
             )
             response["Cache-Control"] = "private, no-store"
             return response
+        # A request that found nothing is answered too; the trail shows it was asked.
+        StaffAction.record(StaffAction.Action.ACCESS_REQUEST, user=request.user, count=0)
         not_found = True
     return TemplateResponse(
         request,
@@ -288,7 +290,10 @@ def erase(user, form):
             .order_by("submit_time", "pk")
         )
         doomed = FormSubmission.objects.filter(pk__in=ids)
-        StaffAction.record_per_site(StaffAction.Action.ERASURE, doomed, user=user)
+        if ids:
+            StaffAction.record_per_site(StaffAction.Action.ERASURE, doomed, user=user)
+        else:  # nothing deletable (nothing found, or all on hold): still on the record
+            StaffAction.record(StaffAction.Action.ERASURE, user=user, count=0)
         # Django's delete cascades to the photo rows; forms_app.signals deletes their
         # files once this transaction has committed.
         doomed.delete()

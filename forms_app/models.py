@@ -224,22 +224,19 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
         ]
 
     def serve_submissions_list_view(self, request, *args, **kwargs):
-        """Wagtail's own listing: its export needs the export permission on this site."""
+        """Wagtail's own listing: its export needs the export permission on this site (the
+        view class audits each export)."""
         from .permissions import EXPORT, user_can
 
         export_format = request.GET.get("export")
         if export_format and not user_can(request.user, EXPORT, self.get_site()):
             raise PermissionDenied
-        response = super().serve_submissions_list_view(request, *args, **kwargs)
-        if export_format and response.status_code == 200:
-            StaffAction.record(
-                StaffAction.Action.EXPORT,
-                user=request.user,
-                site=self.get_site(),
-                count=self.get_submissions().count(),
-                detail=f"admin-{export_format}"[:100],
-            )
-        return response
+        return super().serve_submissions_list_view(request, *args, **kwargs)
+
+    def get_submissions_list_view_class(self):
+        from .admin_views import SubmissionsListView
+
+        return SubmissionsListView
 
     def process_form_submission(self, form):
         from .submissions import store_submission
@@ -302,10 +299,12 @@ class FormSubmission(AbstractFormSubmission):
     """
 
     # Wagtail's own FormSubmission already claims Page.formsubmission_set.
+    # PROTECT: deleting a form page must never silently delete what visitors sent (legal
+    # holds included); the before_delete_page hook explains this to the editor.
     page = models.ForeignKey(
         "wagtailcore.Page",
         verbose_name=_("form page"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="submissions",
     )
     site = models.ForeignKey(
@@ -385,10 +384,14 @@ class FormSubmission(AbstractFormSubmission):
     def get_data(self):
         data = super().get_data()
         version = None
-        if self.policy_page_id and self.policy_revision_id:
+        known_versions = getattr(self, "policy_versions", None)  # set by list views
+        if known_versions is not None:
+            version = known_versions.get(self.policy_revision_id)
+        elif self.policy_page_id and self.policy_revision_id:
             version, _published = self.policy_page.get_publication(self.policy_revision_id)
+        photo_total = getattr(self, "photo_total", None)  # annotated by list views
         data.update(
-            photo_count=self.photos.count(),
+            photo_count=self.photos.count() if photo_total is None else photo_total,
             status=self.get_status_display(),
             consent_given_at=self.consent_given_at,
             policy_version=version,

@@ -66,7 +66,7 @@ class ProcessedPhoto:
 
 def check_filename(name):
     """Browsers send a bare file name; a path in it means a hand-made request."""
-    if not name or "/" in name or "\\" in name or ".." in name or "\x00" in name:
+    if not name or "/" in name or "\\" in name or "\x00" in name or name in (".", ".."):
         raise ValidationError(
             _("The file name “%(name)s” is not allowed. Rename the photo and try again."),
             code="bad_filename",

@@ -43,13 +43,18 @@ def purge_expired(*, today=None, delete=False, batch_size=1000, user=None):
 
     while True:
         with transaction.atomic():
-            batch = list(expired.order_by("pk").values_list("pk", "site_id")[:batch_size])
+            # Locked, so a legal hold set meanwhile waits for us or is seen by us.
+            batch = list(
+                expired.order_by("pk")
+                .select_for_update()
+                .values_list("pk", "site_id")[:batch_size]
+            )
             if not batch:
                 break
             ids = [pk for pk, _site in batch]
             report.files += SubmissionPhoto.objects.filter(submission_id__in=ids).count()
             # Photo rows go with their submission (cascade); their files after commit.
-            FormSubmission.objects.filter(pk__in=ids).delete()
+            expired.filter(pk__in=ids).delete()
         report.count += len(ids)
         report.per_site.update(site for _pk, site in batch)
 

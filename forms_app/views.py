@@ -2,10 +2,12 @@
 
 import logging
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from wagtail.admin.auth import require_admin_access
 from wagtail.contrib.forms.views import DeleteSubmissionsView
@@ -65,7 +67,12 @@ def submission_photo(request, key):
     photo = get_object_or_404(SubmissionPhoto.objects.select_related("submission__site"), key=key)
     if not user_can(request.user, VIEW, photo.submission.site):
         raise Http404
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    try:
+        handle = photo.file.open("rb")
+    except OSError as error:
+        logger.error("The file of photo %s cannot be opened: %s", photo.pk, type(error).__name__)
+        raise Http404 from error
+    response = FileResponse(handle, content_type=photo.content_type)
     extension = photo.file.name.rsplit(".", 1)[-1]
     response["Content-Disposition"] = f'inline; filename="foto-{photo.pk}.{extension}"'
     response["Cache-Control"] = "private, no-store"
@@ -83,8 +90,14 @@ def guarded_delete_submissions(request, page_id):
     site = page.get_site()
     if not user_can(request.user, DELETE, site):
         raise PermissionDenied
-    selected = request.GET.getlist("selected-submissions")
-    count = page.get_submissions().filter(pk__in=selected).count() if selected else 0
+    selected = page.get_submissions().filter(pk__in=request.GET.getlist("selected-submissions"))
+    if selected.filter(legal_hold=True).exists():
+        messages.error(
+            request,
+            _("Some of the chosen submissions are on legal hold and cannot be deleted."),
+        )
+        return redirect("wagtailforms:list_submissions", page_id)
+    count = selected.count()
     response = DeleteSubmissionsView.as_view()(request, page_id=page_id)
     if request.method == "POST" and response.status_code == 302 and count:
         StaffAction.record(

@@ -1,4 +1,6 @@
+from django.contrib import messages
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path, reverse_lazy
 from django.utils.html import format_html
@@ -46,3 +48,26 @@ def register_inbox_menu_item():
 @hooks.register("insert_global_admin_css")
 def inbox_css():
     return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))
+
+
+@hooks.register("before_delete_page")
+def keep_pages_that_submissions_refer_to(request, page):
+    """A form page with submissions, or a policy whose revisions prove someone's consent,
+    cannot be deleted: the submissions must be erased or purged first.
+    """
+    from .models import FormSubmission
+
+    pages = page.get_descendants(inclusive=True)
+    referring = FormSubmission.objects.filter(Q(page__in=pages) | Q(policy_page__in=pages))
+    if referring.exists():
+        messages.error(
+            request,
+            _(
+                "“%(title)s” cannot be deleted: submissions refer to it or to a page below it "
+                "(as their form, or as the privacy policy they consented to). They are deleted "
+                "when their retention date has passed."
+            )
+            % {"title": page.get_admin_display_title()},
+        )
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None

@@ -234,3 +234,90 @@ class TestWagtailSubmissionsAdmin:
             self.assert_refused(index)
         self.assert_refused(client.get(self.list_url(quote_page)))
         self.assert_refused(client.get(self.list_url(quote_page), {"export": "csv"}))
+
+
+class TestPagesWithSubmissions:
+    """Deleting pages never deletes what visitors sent, and never ends in a server error."""
+
+    @pytest.mark.parametrize("slug", ["tilbud", "persondatapolitik"])
+    def test_form_and_policy_pages_are_kept(self, client, photo, superuser, vvs_site, slug):
+        from wagtail.models import Page
+
+        page = Page.objects.descendant_of(vvs_site.root_page).get(slug=slug)
+        client.force_login(superuser)
+        response = client.post(f"/admin/pages/{page.pk}/delete/")
+        assert response.status_code == 302
+        assert Page.objects.filter(pk=page.pk).exists()
+        assert FormSubmission.objects.count() == 1 and private_files()
+        assert "kan ikke slettes" in client.get(response["Location"]).content.decode()
+
+    def test_pages_without_submissions_can_go(self, client, superuser, vvs_site):
+        from wagtail.models import Page
+
+        page = Page.objects.descendant_of(vvs_site.root_page).get(slug="om-os")
+        client.force_login(superuser)
+        client.post(f"/admin/pages/{page.pk}/delete/")
+        assert not Page.objects.filter(pk=page.pk).exists()
+
+
+class TestWagtailsOwnExport:
+    def test_formula_cells_neutralised_and_audited(
+        self, client, post_quote, quote_data, superuser, quote_page, django_assert_max_num_queries
+    ):
+        from forms_app.models import StaffAction
+
+        for n in range(5):
+            post_quote({**quote_data, "navn": f'=HYPERLINK("x","{n}")'})
+        client.force_login(superuser)
+        url = reverse("wagtailforms:list_submissions", args=[quote_page.pk])
+        with django_assert_max_num_queries(40):
+            response = client.get(url, {"export": "csv"})
+            content = (
+                b"".join(response.streaming_content).decode()
+                if response.streaming
+                else (response.content.decode())
+            )
+        names = [row[1] for row in csv.reader(io.StringIO(content))][1:]
+        assert names and all(name.startswith("'=HYPERLINK") for name in names)
+        entry = StaffAction.objects.get(action="export")
+        assert (entry.count, entry.detail) == (5, "admin-csv")
+
+
+class TestWagtailsOwnDelete:
+    def url(self, quote_page, submission):
+        return (
+            reverse("wagtailforms:delete_submissions", args=[quote_page.pk])
+            + f"?selected-submissions={submission.pk}"
+        )
+
+    def test_needs_the_delete_permission_and_is_audited(
+        self, client, photo, superuser, vvs_staff, quote_page, django_capture_on_commit_callbacks
+    ):
+        from forms_app.models import StaffAction
+
+        submission = photo.submission
+        GroupPagePermission.objects.create(
+            group=Group.objects.get(name="MIH El kundeservice"),
+            page=quote_page,
+            permission_type="change",
+        )
+        el_staff = get_user_model().objects.create_user("el2", password="x" * 16)
+        el_staff.groups.add(Group.objects.get(name="MIH El kundeservice"))
+        client.force_login(el_staff)
+        assert client.post(self.url(quote_page, submission)).status_code in (302, 403)
+        assert FormSubmission.objects.filter(pk=submission.pk).exists()
+
+        client.force_login(superuser)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(self.url(quote_page, submission)).status_code == 302
+        assert not FormSubmission.objects.filter(pk=submission.pk).exists()
+        assert private_files() == []
+        assert StaffAction.objects.get(action="erasure").count == 1
+
+    def test_legal_hold_is_never_deleted_here(self, client, photo, superuser, quote_page):
+        submission = photo.submission
+        FormSubmission.objects.filter(pk=submission.pk).update(legal_hold=True)
+        client.force_login(superuser)
+        response = client.post(self.url(quote_page, submission))
+        assert response.status_code == 302
+        assert FormSubmission.objects.filter(pk=submission.pk).exists()

@@ -213,7 +213,14 @@ class TestAccessRequest:
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/html")
         assert response.context["not_found"] is True
-        assert not StaffAction.objects.exists()
+        # The request is on the record, with nothing of what was searched for.
+        [action] = StaffAction.objects.all()
+        assert (action.action, action.count, action.site, action.detail) == (
+            "access_request",
+            0,
+            None,
+            "",
+        )
 
     def test_audit_counts_without_the_search_terms(self, client, vvs_staff, vvs_site, mette):
         client.force_login(vvs_staff)

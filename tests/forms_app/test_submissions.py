@@ -212,7 +212,7 @@ class TestBadInput:
         [stored] = private_files()
         assert stored.resolve().is_relative_to(tmp_path / "private")
 
-    @pytest.mark.parametrize("name", ["../x.jpg", "a/b.jpg", "a\\b.jpg", "", "..."])
+    @pytest.mark.parametrize("name", ["../x.jpg", "a/b.jpg", "a\\b.jpg", "", ".."])
     def test_filename_check_refuses_paths(self, name):
         from django.core.exceptions import ValidationError
 
@@ -222,6 +222,11 @@ class TestBadInput:
             check_filename(name)
         with translation.override("da"):
             assert "er ikke tilladt" in str(error.value.messages[0])
+
+    def test_dots_inside_a_name_are_fine(self):
+        from forms_app.photos import check_filename
+
+        assert check_filename("Billede 1..jpg") == "Billede 1..jpg"
 
     def test_invalid_phone(self, post_quote, quote_data):
         response = post_quote({**quote_data, "telefon": "ring mig op"})

@@ -101,6 +101,8 @@ class TestForms:
         assert self.post_contact(client, "/kontakt/", **danish).status_code == 302
         response = self.post_contact(client, "/en/contact/", **english)
         assert response.status_code == 302 and response["Location"] == "/en/contact/thank-you/"
+        thanks = client.get(response["Location"], HTTP_HOST="mihvvs.localhost").content.decode()
+        assert "Thank you" in thanks and '<a href="/en/">Go to the front page</a>' in thanks
         da, en = FormSubmission.objects.order_by("pk")
         assert set(da.form_data) == set(en.form_data) == {"navn", "e_mail", "telefon", "besked"}
         assert (da.site, en.site) == (vvs_site, vvs_site)
