@@ -1,16 +1,18 @@
 """Serving form pages to visitors, and photos to staff who may see them."""
 
+import io
 import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from wagtail.admin.auth import require_admin_access
 from wagtail.contrib.forms.views import DeleteSubmissionsView
+from PIL import Image
 from wagtail.models import Page
 
 from home.models import CompanySettings
@@ -21,6 +23,8 @@ from .permissions import DELETE, VIEW, user_can
 from .ratelimit import is_rate_limited
 
 logger = logging.getLogger(__name__)
+
+THUMBNAIL_SIZE = 400
 
 
 def thank_you_url(page, request):
@@ -72,6 +76,15 @@ def submission_photo(request, key):
     except OSError as error:
         logger.error("The file of photo %s cannot be opened: %s", photo.pk, type(error).__name__)
         raise Http404 from error
+    if request.GET.get("size") == "thumb":
+        # The inbox shows small previews; a phone photo can be several megabytes.
+        with handle, Image.open(handle) as image:
+            image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, format="JPEG", quality=80)
+        response = HttpResponse(buffer.getvalue(), content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        return response
     response = FileResponse(handle, content_type=photo.content_type)
     extension = photo.file.name.rsplit(".", 1)[-1]
     response["Content-Disposition"] = f'inline; filename="foto-{photo.pk}.{extension}"'

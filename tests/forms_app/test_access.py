@@ -321,3 +321,19 @@ class TestWagtailsOwnDelete:
         response = client.post(self.url(quote_page, submission))
         assert response.status_code == 302
         assert FormSubmission.objects.filter(pk=submission.pk).exists()
+
+
+def test_thumbnails_are_small_and_just_as_private(client, post_quote, quote_data, vvs_staff):
+    from PIL import Image
+
+    big = upload("stor.jpg", photo_bytes("JPEG", size=(1600, 1200)))
+    post_quote(quote_data, {"billeder_af_installationen": [big]})
+    client.logout()
+    url = reverse("forms_app:submission_photo", args=[SubmissionPhoto.objects.get().key])
+    assert client.get(url, {"size": "thumb"}).status_code == 404  # anonymous
+    client.force_login(vvs_staff)
+    response = client.get(url, {"size": "thumb"})
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    with Image.open(io.BytesIO(response.content)) as image:
+        assert image.size == (400, 300)
+    assert "no-store" in response["Cache-Control"]
