@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from PIL import Image
 from wagtail.admin.auth import require_admin_access
 from wagtail.contrib.forms.views import DeleteSubmissionsView
-from PIL import Image
 from wagtail.models import Page
 
 from home.models import CompanySettings
