@@ -58,6 +58,8 @@ NUMBER = re.compile(r"-?\d+(\.\d+)?")
 PHOTO_KEY_PLACEHOLDER = UUID(int=0)
 
 # The fixed columns, in order; the form's own fields follow them.
+# The consent text and the retention reason are the same long sentences for every submission
+# of a form; they stay on each submission's page and in the access report, not in the sheet.
 FIXED_COLUMNS = [
     ("id", gettext_lazy("Id")),
     ("site", gettext_lazy("Site")),
@@ -68,13 +70,13 @@ FIXED_COLUMNS = [
     ("email", gettext_lazy("Email")),
     ("phone", gettext_lazy("Phone")),
     ("consent_given_at", gettext_lazy("Consent given")),
-    ("consent_text", gettext_lazy("Consent text")),
     ("policy_version", gettext_lazy("Policy version")),
     ("retain_until", gettext_lazy("Keep until")),
-    ("retention_reason", gettext_lazy("Why it is kept")),
     ("legal_hold", gettext_lazy("Legal hold")),
     ("photos", gettext_lazy("Photos")),
 ]
+
+FIXED_KEYS = [key for key, _label in FIXED_COLUMNS]
 
 # What the rows read: plain values, not model instances (a chunk of instances with their
 # related page, site and prefetch caches weighs about four times as much).
@@ -90,10 +92,8 @@ ROW_FIELDS = [
     "phone",
     "status",
     "consent_given_at",
-    "consent_text",
     "policy_revision_id",
     "retain_until",
-    "retention_reason",
     "legal_hold",
 ]
 
@@ -200,7 +200,8 @@ def iter_rows(queryset, columns):
     yes, no = _("Yes"), _("No")
     tz = timezone.get_default_timezone()
     fields = [column for column in columns if column.is_form_field]
-    fixed = [column.key for column in columns if not column.is_form_field]
+    if [column.key for column in columns if not column.is_form_field] != FIXED_KEYS:
+        raise ValueError("rows() builds the fixed cells in FIXED_COLUMNS order")
     # The photo URL once, split around its key, instead of a reverse() per photo.
     photo_url = reverse("forms_app:submission_photo", args=[PHOTO_KEY_PLACEHOLDER])
     before, after = photo_url.split(str(PHOTO_KEY_PLACEHOLDER))
@@ -224,25 +225,42 @@ def iter_rows(queryset, columns):
             return int(value) if value.lstrip("-").isdigit() else Decimal(value)
         return value
 
+    form_fields = [(column.key, column.field_type) for column in fields]
+    first_characters = frozenset(FORMULA_PREFIXES)
+
+    def text(value):
+        # neutralise() for values known to be text, without the isinstance check (hot loop).
+        return "'" + value if value and value[0] in first_characters else value
+
     def rows():
+        # Runs once per submission: plain list building, no per-cell function dispatch where
+        # the type is already known.
         for row, photos in submissions:
-            values = {
-                **row,
-                "site": row["site__site_name"] or row["site__hostname"],
-                "form": row["page__title"],
-                "received": local(row["submit_time"]),
-                "status": statuses.get(row["status"], row["status"]),
-                "consent_given_at": local(row["consent_given_at"]),
-                "policy_version": versions.get(row["policy_revision_id"], ""),
-                "retain_until": row["retain_until"].isoformat() if row["retain_until"] else "",
-                "legal_hold": yes if row["legal_hold"] else "",
-                "photos": " ".join(f"{before}{key}{after}" for key in photos),
-            }
-            data = row["form_data"] or {}
-            yield [
-                *(neutralise(values[key]) for key in fixed),
-                *(neutralise(form_value(data.get(c.key), c.field_type)) for c in fields),
+            # In FIXED_COLUMNS order. Only what people typed or named can start with a
+            # formula character; dates, numbers, statuses and our URLs cannot.
+            cells = [
+                row["id"],
+                text(row["site__site_name"] or row["site__hostname"]),
+                text(row["page__title"]),
+                local(row["submit_time"]),
+                statuses.get(row["status"], row["status"]),
+                text(row["name"]),
+                text(row["email"]),
+                text(row["phone"]),
+                local(row["consent_given_at"]),
+                versions.get(row["policy_revision_id"], ""),
+                row["retain_until"].isoformat() if row["retain_until"] else "",
+                yes if row["legal_hold"] else "",
+                " ".join(f"{before}{key}{after}" for key in photos) if photos else "",
             ]
+            data = row["form_data"] or {}
+            for key, field_type in form_fields:
+                value = data.get(key)
+                if value.__class__ is str and field_type != "number":
+                    cells.append(text(value))
+                else:
+                    cells.append(neutralise(form_value(value, field_type)))
+            yield cells
 
     return rows()
 

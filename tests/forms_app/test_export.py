@@ -130,10 +130,8 @@ class TestCsv:
             "Email",
             "Phone",
             "Consent given",
-            "Consent text",
             "Policy version",
             "Keep until",
-            "Why it is kept",
             "Legal hold",
             "Photos",
         )
@@ -192,8 +190,7 @@ class TestCsv:
         with translation.override("da"):
             assert row["status"] == str(SubmissionStatus.NEW.label)
         assert row["retain_until"] == submission.retain_until.isoformat()
-        assert row["retention_reason"] == submission.retention_reason
-        assert row["consent_text"] == submission.consent_text
+        assert "consent_text" not in row and "retention_reason" not in row
         assert row["policy_version"] == "1"
         assert row["legal_hold"] == ""
         assert submission.policy_page.get_publication(submission.policy_revision_id)[0] == 1
