@@ -11,20 +11,15 @@ from django.urls import reverse
 from wagtail.models import GroupPagePermission
 
 from forms_app.models import FormPage, FormSubmission, SubmissionPhoto
-from tests.forms_app.conftest import photo_bytes, private_files, upload
+from tests.forms_app.conftest import (
+    EL_STAFF,
+    VVS_STAFF,
+    photo_bytes,
+    private_files,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
-
-VVS_STAFF = "MIH VVS kundeservice"
-EL_STAFF = "MIH El kundeservice"
-VVS_EDITORS = "MIH VVS redaktører"
-
-
-def make_user(username, *groups):
-    user = get_user_model().objects.create_user(username=username, password="x")
-    for name in groups:
-        user.groups.add(Group.objects.get(name=name))
-    return user
 
 
 def grant_page_change(group_name, site):
@@ -50,21 +45,6 @@ def photo(post_quote, quote_data):
 @pytest.fixture
 def photo_url(photo):
     return reverse("forms_app:submission_photo", args=[photo.key])
-
-
-@pytest.fixture
-def vvs_staff(sites):
-    return make_user("vvs-kundeservice", VVS_STAFF)
-
-
-@pytest.fixture
-def el_staff(sites):
-    return make_user("el-kundeservice", EL_STAFF)
-
-
-@pytest.fixture
-def vvs_editor(sites):
-    return make_user("vvs-redaktor", VVS_EDITORS)
 
 
 @pytest.fixture

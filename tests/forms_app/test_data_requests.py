@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from forms_app.models import FormSubmission, StaffAction, SubmissionPhoto
 from tests.forms_app.conftest import photo_bytes, private_files, upload
-from tests.forms_app.test_access import EL_STAFF, VVS_EDITORS, VVS_STAFF, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -70,21 +69,6 @@ def other_person(quote_data):
 def el_mette(quote_data, sites):
     """Mette also asked MIH El for a quote, with the same email."""
     return post_form("/tilbud/", {**quote_data, "telefon": "11 22 33 44"}, host="mihel.localhost")
-
-
-@pytest.fixture
-def vvs_staff(sites):
-    return make_user("vvs-kundeservice", VVS_STAFF)
-
-
-@pytest.fixture
-def el_staff(sites):
-    return make_user("el-kundeservice", EL_STAFF)
-
-
-@pytest.fixture
-def vvs_editor(sites):
-    return make_user("vvs-redaktor", VVS_EDITORS)
 
 
 def download(response):
