@@ -66,9 +66,10 @@ FIXED_COLUMNS = [
     ("form", gettext_lazy("Form")),
     ("received", gettext_lazy("Received")),
     ("status", gettext_lazy("Status")),
-    ("name", gettext_lazy("Name")),
-    ("email", gettext_lazy("Email")),
-    ("phone", gettext_lazy("Phone")),
+    # Distinct from the forms' own "Navn"/"E-mail"/"Telefon" columns further right.
+    ("name", gettext_lazy("Name (for search)")),
+    ("email", gettext_lazy("Email (normalised)")),
+    ("phone", gettext_lazy("Phone (normalised)")),
     ("consent_given_at", gettext_lazy("Consent given")),
     ("policy_version", gettext_lazy("Policy version")),
     ("retain_until", gettext_lazy("Keep until")),

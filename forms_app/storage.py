@@ -1,8 +1,9 @@
 """Where visitors' photos live: a storage with no public URL.
 
-Locally a folder outside MEDIA_ROOT (``var/private``); in production an S3 bucket configured
-as the ``private`` entry of ``STORAGES``. Either way the files are reached only through
-``forms_app.views.submission_photo``, which checks the user's permission first.
+Locally a folder outside MEDIA_ROOT (``var/private``); in production a private S3 bucket
+(``PRIVATE_AWS_STORAGE_BUCKET_NAME``) as the ``private`` entry of ``STORAGES``. Either way
+the files are reached only through ``forms_app.views.submission_photo``, which checks the
+user's permission first.
 """
 
 import uuid
@@ -12,12 +13,26 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
+from storages.backends.s3 import S3Storage
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
     """A folder that is never served: ``url()`` refuses instead of guessing a media URL."""
 
     def url(self, name):
+        raise NotImplementedError("Private files have no URL; use the permission-checked view.")
+
+
+class PrivateS3Storage(S3Storage):
+    """A private S3 bucket (production): objects are private, names never overwritten, and
+    there is no URL either, not even a signed one, so every read goes through our view.
+    """
+
+    default_acl = "private"
+    file_overwrite = False
+    querystring_auth = True
+
+    def url(self, name, *args, **kwargs):
         raise NotImplementedError("Private files have no URL; use the permission-checked view.")
 
 

@@ -38,3 +38,22 @@ SILENCED_SYSTEM_CHECKS = [
 # turn it on with SECURE_HSTS_PRELOAD=1 once they have decided.
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# Files on S3-compatible storage (django-storages) so web servers keep nothing on local disk:
+# public media (images, documents) in one bucket, visitors' photos in a private one.
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {  # noqa: F405
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "file_overwrite": False,
+            "querystring_auth": False,
+        },
+    }
+if os.environ.get("PRIVATE_AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["private"] = {  # noqa: F405
+        "BACKEND": "forms_app.storage.PrivateS3Storage",
+        "OPTIONS": {"bucket_name": os.environ["PRIVATE_AWS_STORAGE_BUCKET_NAME"]},
+    }
