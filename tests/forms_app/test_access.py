@@ -162,6 +162,16 @@ class TestWagtailSubmissionsAdmin:
         assert submission.retain_until.isoformat() in text
         assert len(rows) == 2
 
+    def assert_no_submissions(self, client, page):
+        """Wagtail's forms index does not offer the page; its list and export are refused."""
+        index = client.get(reverse("wagtailforms:index"))
+        if index.status_code == 200:
+            assert self.list_url(page) not in index.content.decode()
+        else:
+            self.assert_refused(index)
+        self.assert_refused(client.get(self.list_url(page)))
+        self.assert_refused(client.get(self.list_url(page), {"export": "csv"}))
+
     def test_editor_without_submission_permission_sees_nothing(
         self, client, photo, quote_page, vvs_editor
     ):
@@ -171,14 +181,8 @@ class TestWagtailSubmissionsAdmin:
         assert client.get(edit_url).status_code == 200
         assert quote_page.permissions_for_user(vvs_editor).can_edit()
         # ... but Wagtail's forms index does not offer its submissions,
-        index = client.get(reverse("wagtailforms:index"))
-        if index.status_code == 200:
-            assert self.list_url(quote_page) not in index.content.decode()
-        else:
-            self.assert_refused(index)
-        # and the submissions list and its export are refused.
-        self.assert_refused(client.get(self.list_url(quote_page)))
-        self.assert_refused(client.get(self.list_url(quote_page), {"export": "csv"}))
+        # and the forms index, the submissions list and its export are all closed.
+        self.assert_no_submissions(client, quote_page)
 
     def test_staff_without_page_permission_is_refused(self, client, photo, quote_page, vvs_staff):
         """Wagtail only lists forms a user may edit; submission permission alone is not enough."""
@@ -207,13 +211,7 @@ class TestWagtailSubmissionsAdmin:
         grant_page_change(EL_STAFF, vvs_site)
         client.force_login(el_staff)
         assert quote_page.permissions_for_user(el_staff).can_edit()
-        index = client.get(reverse("wagtailforms:index"))
-        if index.status_code == 200:
-            assert self.list_url(quote_page) not in index.content.decode()
-        else:
-            self.assert_refused(index)
-        self.assert_refused(client.get(self.list_url(quote_page)))
-        self.assert_refused(client.get(self.list_url(quote_page), {"export": "csv"}))
+        self.assert_no_submissions(client, quote_page)
 
 
 class TestPagesWithSubmissions:
