@@ -11,6 +11,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from .inbox import submission_fields
+
 logger = logging.getLogger(__name__)
 
 
@@ -29,19 +31,6 @@ def admin_url(submission):
     return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
 
 
-def submitted_fields(page, submission):
-    """``[(label, value)]`` of what the visitor typed, for their own receipt."""
-    rows = []
-    for field in page.get_form_fields():
-        if field.field_type == "photos":
-            continue
-        value = submission.form_data.get(field.clean_name, "")
-        if isinstance(value, list):
-            value = ", ".join(map(str, value))
-        rows.append((field.label, value))
-    return rows
-
-
 def send_notifications(submission):
     page = submission.page.specific
     context = {
@@ -49,7 +38,7 @@ def send_notifications(submission):
         "page": page,
         "site_name": submission.site.site_name,
         "admin_url": admin_url(submission),
-        "fields": submitted_fields(page, submission),
+        "fields": submission_fields(submission),
     }
     from_address = page.from_address or settings.DEFAULT_FROM_EMAIL
     recipients = staff_recipients(page)
