@@ -20,7 +20,6 @@ semicolons when a CSV is opened by double-click, so staff who use Excel should t
 import csv
 import re
 import tempfile
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,7 +28,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Min
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -39,7 +37,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from wagtail.models import PageLogEntry
+
+from home.models import published_versions
 
 from .filters import filtered_submissions
 from .models import FormField, StaffAction, SubmissionPhoto, SubmissionStatus
@@ -144,9 +143,8 @@ def neutralise(value):
 def policy_versions(queryset):
     """``{revision_id: version}`` for every policy revision the submissions point at.
 
-    One query for all policy pages involved, counting versions exactly as
-    :meth:`home.models.PrivacyPolicyPage.get_publication` does: a revision's version is the
-    number of distinct revisions first published at or before it.
+    One query for all policy pages involved, numbered as the policy page itself numbers them
+    (:func:`home.models.published_versions`).
     """
     page_ids = (
         queryset.order_by()
@@ -154,23 +152,10 @@ def policy_versions(queryset):
         .values("policy_page_id")
         .distinct()
     )
-    first_published = (
-        PageLogEntry.objects.filter(
-            page_id__in=page_ids, action="wagtail.publish", revision_id__isnull=False
-        )
-        .order_by()
-        .values("page_id", "revision_id")
-        .annotate(first=Min("timestamp"))
-    )
-    by_page = defaultdict(list)
-    for row in first_published:
-        by_page[row["page_id"]].append((row["first"], row["revision_id"]))
-    versions = {}
-    for rows in by_page.values():
-        times = sorted(first for first, _revision in rows)
-        for first, revision_id in rows:
-            versions[revision_id] = bisect_right(times, first)
-    return versions
+    return {
+        revision_id: version
+        for revision_id, (version, _first) in published_versions(page_ids).items()
+    }
 
 
 def submission_rows(queryset):

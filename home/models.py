@@ -4,6 +4,9 @@ A site is identified by its root ``HomePage`` (and its ``CompanySettings``), nev
 comparing hostnames in code.
 """
 
+from bisect import bisect_right
+from collections import defaultdict
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -42,6 +45,31 @@ def validate_brand_colour(colour):
             _("White text on %(colour)s is too hard to read. Choose a darker colour."),
             params={"colour": colour},
         )
+
+
+def published_versions(page_ids):
+    """``{revision_id: (version, first published at)}`` for the given pages' publish history.
+
+    Versions follow the time each revision was *first* published, not its id: an old draft
+    published later is the next version. One query for any number of pages (exports).
+    """
+    first_published = (
+        PageLogEntry.objects.filter(
+            page_id__in=page_ids, action="wagtail.publish", revision_id__isnull=False
+        )
+        .order_by()
+        .values("page_id", "revision_id")
+        .annotate(first=Min("timestamp"))
+    )
+    by_page = defaultdict(list)
+    for row in first_published:
+        by_page[row["page_id"]].append((row["first"], row["revision_id"]))
+    versions = {}
+    for rows in by_page.values():
+        times = sorted(first for first, _revision in rows)
+        for first, revision_id in rows:
+            versions[revision_id] = (bisect_right(times, first), first)
+    return versions
 
 
 class HomePage(Page):
@@ -133,24 +161,7 @@ class PrivacyPolicyPage(Page):
         revision_id = revision_id or self.live_revision_id
         if not revision_id:
             return None, None
-        # When each revision was first published. An old draft published later is a new
-        # version, so versions follow publish time, not revision id.
-        first_published = (
-            PageLogEntry.objects.filter(
-                page_id=self.pk, action="wagtail.publish", revision_id__isnull=False
-            )
-            .order_by()
-            .values("revision_id")
-            .annotate(first=Min("timestamp"))
-        )
-        published_at = next(
-            iter(first_published.filter(revision_id=revision_id).values_list("first", flat=True)),
-            None,
-        )
-        if published_at is None:
-            return None, None
-        version = first_published.filter(first__lte=published_at).count()
-        return version, published_at
+        return published_versions([self.pk]).get(revision_id, (None, None))
 
     @cached_property
     def publication(self):
