@@ -3,17 +3,20 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from forms_app import views as forms_views
+from forms_app.staff.wagtail_views import GuardedDeleteSubmissionsView
 
 urlpatterns = [
-    # Before Wagtail's admin URLs: photos answer 404, not a login redirect, to strangers.
-    path("admin/henvendelser/", include("forms_app.urls")),
+    # Staff submissions area (forms_app/staff/urls.py), ahead of Wagtail's admin URLs so its
+    # photo view answers 404, not a login redirect, to strangers.
+    path("admin/henvendelser/", include("forms_app.staff.urls")),
+    # Wagtail's per-form delete, replaced by our subclass (delete permission, legal holds).
     path(
         "admin/forms/submissions/<int:page_id>/delete/",
-        forms_views.guarded_delete_submissions,
+        require_admin_access(GuardedDeleteSubmissionsView.as_view()),
         name="guarded_delete_submissions",
     ),
     path("admin/", include(wagtailadmin_urls)),

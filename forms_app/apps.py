@@ -8,4 +8,10 @@ class FormsAppConfig(AppConfig):
     verbose_name = _("Forms and submissions")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from wagtail.permissions import register_permission_policy
+
+        from . import signals  # noqa: F401 - connects the photo-file deletion
+        from .models import FormSubmission
+        from .permissions import submission_permission_policy
+
+        register_permission_policy(FormSubmission, submission_permission_policy)

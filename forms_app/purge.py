@@ -1,5 +1,8 @@
 """The retention purge: delete submissions past ``retain_until`` that are not on legal hold.
 
+What has expired is decided in :mod:`forms_app.retention` (``FormSubmission.objects.expired``);
+this module only deletes it, safely.
+
 ``manage.py purge_expired_submissions`` is a thin shell over :func:`purge_expired`. Without
 ``delete`` it only reports. Deleting goes in batches, each in its own transaction; a batch's
 photo files are removed once that batch has committed (``forms_app.signals``), so a failure
@@ -59,8 +62,6 @@ def purge_expired(*, today=None, delete=False, batch_size=1000, user=None):
         report.per_site.update(site for _pk, site in batch)
 
     for site_id, count in report.per_site.items():
-        StaffAction.objects.create(
-            action=StaffAction.Action.PURGE, user=user, site_id=site_id, count=count
-        )
+        StaffAction.record(StaffAction.Action.PURGE, user=user, site_id=site_id, count=count)
     logger.info("Purged %d expired submissions and %d photo files", report.count, report.files)
     return report

@@ -2,7 +2,7 @@
 
 Locally a folder outside MEDIA_ROOT (``var/private``); in production a private S3 bucket
 (``PRIVATE_AWS_STORAGE_BUCKET_NAME``) as the ``private`` entry of ``STORAGES``. Either way
-the files are reached only through ``forms_app.views.submission_photo``, which checks the
+the files are reached only through ``forms_app.staff.photos.submission_photo``, which checks the
 user's permission first.
 """
 

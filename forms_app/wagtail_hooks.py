@@ -2,13 +2,15 @@ from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.urls import include, path, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from .permissions import VIEW, sites_user_can
+from .models import FormSubmission
+from .permissions import VIEW, pages_on_sites_q, sites_user_can
+from .permissions import submission_permission_policy as policy
 
 
 @hooks.register("filter_form_submissions_for_user")
@@ -20,22 +22,15 @@ def only_forms_on_sites_with_submission_permission(user, editable_forms):
     """
     if user.is_superuser:
         return editable_forms
-    query = Q(pk__in=[])
-    for site in sites_user_can(user, VIEW).select_related("root_page"):
-        # Every language's tree of the site: the English home is a sibling of the Danish one.
-        for root in site.root_page.get_translations(inclusive=True):
-            query |= Q(path__startswith=root.path)
-    return editable_forms.filter(query)
-
-
-@hooks.register("register_admin_urls")
-def register_inbox_urls():
-    return [path("henvendelser/", include("forms_app.admin_urls", namespace="henvendelser"))]
+    return editable_forms.filter(pages_on_sites_q(sites_user_can(user, VIEW)))
 
 
 class InboxMenuItem(MenuItem):
+    """Shown to users who may see the submissions of at least one site (the staff URLs are
+    mounted in cms/urls.py, see forms_app/staff/urls.py)."""
+
     def is_shown(self, request):
-        return sites_user_can(request.user, VIEW).exists()
+        return policy.user_has_permission(request.user, VIEW)
 
 
 @hooks.register("register_admin_menu_item")
@@ -55,8 +50,6 @@ def keep_pages_that_submissions_refer_to(request, page):
     """A form page with submissions, or a policy whose revisions prove someone's consent,
     cannot be deleted: the submissions must be erased or purged first.
     """
-    from .models import FormSubmission
-
     pages = page.get_descendants(inclusive=True)
     referring = FormSubmission.objects.filter(Q(page__in=pages) | Q(policy_page__in=pages))
     if referring.exists():

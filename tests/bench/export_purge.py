@@ -373,9 +373,10 @@ def create_rows(page_id, count, seed):
     """``count`` expired submissions on the VVS quote form, in batches of BATCH_SIZE."""
     from wagtail.contrib.forms.models import FormSubmission as CoreSubmission
 
+    from forms_app.intake.consent import consent_text_shown
     from forms_app.models import FormPage, FormSubmission, SubmissionPhoto, SubmissionStatus
     from forms_app.normalise import normalise_email, normalise_phone
-    from forms_app.submissions import consent_text_shown
+    from forms_app.retention import open_case_reason
     from home.models import CompanySettings, PrivacyPolicyPage
 
     SubmissionPhoto.objects.all()._raw_delete(connection.alias)
@@ -417,7 +418,7 @@ def create_rows(page_id, count, seed):
                     status=rng.choice(statuses),
                     status_changed_at=received,
                     retain_until=today - datetime.timedelta(days=rng.randint(1, 365)),
-                    retention_reason=page.default_retention_reason(),
+                    retention_reason=str(open_case_reason(page)),
                 )
             )
         FormSubmission.objects.bulk_create(batch, batch_size=BATCH_SIZE)

@@ -13,20 +13,20 @@ from django.utils import translation
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
-from forms_app.export import (
-    FIXED_COLUMNS,
-    csv_stream,
-    export_columns,
-    iter_rows,
-    neutralise,
-    xlsx_file,
-)
 from forms_app.models import (
     FormField,
     FormSubmission,
     StaffAction,
     SubmissionPhoto,
     SubmissionStatus,
+)
+from forms_app.staff.export import (
+    FIXED_COLUMNS,
+    csv_stream,
+    export_columns,
+    iter_rows,
+    neutralise,
+    xlsx_file,
 )
 from home.models import PrivacyPolicyPage
 from tests.forms_app.conftest import photo_bytes, upload
@@ -176,7 +176,7 @@ class TestCsv:
         client.force_login(vvs_staff)
         rows = as_dicts(csv_rows(get_csv(client)[1]))
         photo = SubmissionPhoto.objects.get()
-        link = "http://testserver" + reverse("forms_app:submission_photo", args=[photo.key])
+        link = "http://testserver" + reverse("henvendelser:photo", args=[photo.key])
         assert link == f"http://testserver/admin/henvendelser/foto/{photo.key}/"
         by_id = {int(row["id"]): row["photos"] for row in rows}
         assert by_id.pop(photo.submission_id) == link

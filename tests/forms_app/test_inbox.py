@@ -84,7 +84,7 @@ def test_detail_shows_fields_photos_consent_and_retention(client, submissions, v
     html = client.get(reverse("henvendelser:detail", args=[mette.pk])).content.decode()
     assert "Søndergade 12, 2. th." in html and "Beskrivelse af opgaven" in html
     photo = mette.photos.get()
-    assert reverse("forms_app:submission_photo", args=[photo.key]) in html
+    assert reverse("henvendelser:photo", args=[photo.key]) in html
     assert mette.consent_text in html
     assert reverse("henvendelser:policy", args=[mette.pk]) in html
     assert "Version 1" in html

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import caches
 from django.test import RequestFactory, override_settings
 
-from forms_app.ratelimit import is_rate_limited
+from forms_app.intake.ratelimit import is_rate_limited
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -110,7 +110,7 @@ def test_photos_land_private_and_clean_in_the_bucket(bucket, post_quote, quote_d
 def test_staff_read_photos_through_the_view(bucket, client, post_quote, quote_data, vvs_staff):
     post_quote(quote_data, {"billeder_af_installationen": [upload("a.jpg", photo_bytes("PNG"))]})
     photo = SubmissionPhoto.objects.get()
-    url = reverse("forms_app:submission_photo", args=[photo.key])
+    url = reverse("henvendelser:photo", args=[photo.key])
     client.logout()
     assert client.get(url).status_code == 404
     client.force_login(vvs_staff)

@@ -11,14 +11,12 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .inbox import submission_fields
+from home.models import CompanySettings
 
 logger = logging.getLogger(__name__)
 
 
 def staff_recipients(page):
-    from home.models import CompanySettings
-
     addresses = [a.strip() for a in page.to_address.split(",") if a.strip()]
     if not addresses:
         company_email = CompanySettings.for_site(page.get_site()).email
@@ -31,6 +29,17 @@ def admin_url(submission):
     return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
 
 
+def one_line(text):
+    """A mail subject on one line: Django refuses a header with a newline in it."""
+    return " ".join(text.splitlines()).strip()
+
+
+def render_subject(template_name, context):
+    """A subject from a template (templates end in a newline, as Django's own password-reset
+    mail knows)."""
+    return one_line(render_to_string(template_name, context))
+
+
 def send_notifications(submission):
     page = submission.page.specific
     context = {
@@ -38,14 +47,15 @@ def send_notifications(submission):
         "page": page,
         "site_name": submission.site.site_name,
         "admin_url": admin_url(submission),
-        "fields": submission_fields(submission),
+        "fields": submission.labelled_fields(),
     }
     from_address = page.from_address or settings.DEFAULT_FROM_EMAIL
     recipients = staff_recipients(page)
     if recipients:
         try:
             send_mail(
-                page.subject or render_to_string("forms_app/email/staff_subject.txt", context),
+                one_line(page.subject)
+                or render_subject("forms_app/email/staff_subject.txt", context),
                 render_to_string("forms_app/email/staff_notification.txt", context),
                 from_address,
                 recipients,
@@ -59,7 +69,7 @@ def send_notifications(submission):
     if page.send_receipt and submission.email:
         try:
             send_mail(
-                render_to_string("forms_app/email/receipt_subject.txt", context).strip(),
+                render_subject("forms_app/email/receipt_subject.txt", context),
                 render_to_string("forms_app/email/receipt.txt", context),
                 from_address,
                 [submission.email],

@@ -1,13 +1,23 @@
-"""The public form: editor fields plus the fixed consent checkbox and a honeypot."""
+"""The public form: editor fields plus the fixed consent checkbox and a honeypot.
+
+This module sits below the models (``FormPage.form_builder = PublicFormBuilder``): it imports
+Django, Wagtail's form builder and the intake helpers, never a model or a view.
+"""
 
 import django.forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 
-from .models import CONSENT_FIELD, HONEYPOT_FIELD
-from .normalise import PHONE_CHARACTERS
+from ..normalise import PHONE_CHARACTERS
 from .photos import PhotoLimits, process_photos
+
+# Field keys (clean names) of the fixed parts of every form; editors cannot use them.
+CONSENT_FIELD = "samtykke"
+HONEYPOT_FIELD = "mih_hp"
+RESERVED_FIELD_NAMES = frozenset({CONSENT_FIELD, HONEYPOT_FIELD})
+# Field keys that hold the submitter's name, so staff can search by it.
+NAME_FIELD_NAMES = frozenset({"navn", "name", "fulde_navn", "dit_navn", "full_name"})
 
 # Long enough for any honest description of a job, short enough to refuse a pasted megabyte.
 MULTILINE_MAX_LENGTH = 5000
@@ -77,13 +87,25 @@ class PublicForm(BaseForm):
         return bool(self.data.get(HONEYPOT_FIELD))
 
     def editor_fields(self):
-        return [f for f in self if f.name not in (CONSENT_FIELD, HONEYPOT_FIELD)]
+        """The fields the editor defined, in their order (templates render the fixed ones
+        through :attr:`consent_field` and :attr:`honeypot_field`)."""
+        return [f for f in self if f.name not in RESERVED_FIELD_NAMES]
+
+    @property
+    def consent_field(self):
+        return self[CONSENT_FIELD]
+
+    @property
+    def honeypot_field(self):
+        return self[HONEYPOT_FIELD]
+
+    def photo_field_names(self):
+        return [name for name, field in self.fields.items() if isinstance(field, PhotosField)]
 
 
 class PublicFormBuilder(FormBuilder):
-    def __init__(self, fields, page=None):
-        super().__init__(fields)
-        self.page = page
+    """Wagtail's form builder with our field types (``tel``, ``photos``) and limits; set as
+    ``FormPage.form_builder``, Wagtail's own extension point."""
 
     def create_multiline_field(self, field, options):
         options["max_length"] = MULTILINE_MAX_LENGTH
@@ -103,29 +125,3 @@ class PublicFormBuilder(FormBuilder):
 
     def get_form_class(self):
         return type("PublicForm", (PublicForm,), self.formfields)
-
-
-def policy_link(page, request=None):
-    """``(title, url)`` of the privacy policy linked from the consent text, if any."""
-    policy = policy_for(page)
-    if policy is None:
-        return None
-    return policy.title, policy.get_url(request=request)
-
-
-def policy_for(page):
-    """The live privacy policy of the page's site, in the page's language when translated."""
-    from home.models import CompanySettings, PrivacyPolicyPage
-
-    site = page.get_site()
-    policy_id = CompanySettings.for_site(site).privacy_policy_page_id if site else None
-    if policy_id is None:
-        return None
-    policies = PrivacyPolicyPage.objects.live().filter(
-        translation_key__in=PrivacyPolicyPage.objects.filter(pk=policy_id).values(
-            "translation_key"
-        )
-    )
-    return (
-        policies.filter(locale_id=page.locale_id).first() or policies.filter(pk=policy_id).first()
-    )

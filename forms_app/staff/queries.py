@@ -1,4 +1,8 @@
-"""The inbox filters, shared by the listing and the exports (an export is "the current filter")."""
+"""The inbox filters, shared by the listing and the exports (an export is "the current filter").
+
+Every query starts from :func:`forms_app.permissions.submissions_for`, so a filter can only
+narrow what the user may see, never widen it.
+"""
 
 import django_filters
 from django import forms
@@ -6,14 +10,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
-from .models import FormPage, FormSubmission, SubmissionStatus
-from .normalise import normalise_phone
-from .permissions import VIEW, sites_user_can
-
-
-def submissions_for(user, codename=VIEW):
-    """The submissions ``user`` may act on with ``codename``: their own company's only."""
-    return FormSubmission.objects.filter(site__in=sites_user_can(user, codename))
+from ..models import FormPage, FormSubmission, SubmissionStatus
+from ..normalise import normalise_phone
+from ..permissions import VIEW, form_pages_for, sites_user_can, submissions_for
 
 
 class SubmissionFilter(django_filters.FilterSet):
@@ -47,11 +46,8 @@ class SubmissionFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
         self.user = user
         super().__init__(data, queryset=queryset, **kwargs)
-        sites = sites_user_can(user, VIEW)
-        self.filters["site"].queryset = sites
-        self.filters["page"].queryset = FormPage.objects.filter(
-            pk__in=FormSubmission.objects.filter(site__in=sites).values("page_id")
-        ).order_by("title")
+        self.filters["site"].queryset = sites_user_can(user, VIEW)
+        self.filters["page"].queryset = form_pages_for(user, VIEW).order_by("title")
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -64,11 +60,11 @@ class SubmissionFilter(django_filters.FilterSet):
         return queryset.filter(query)
 
 
-def filtered_submissions(request, codename=VIEW):
+def filtered_submissions(request, action=VIEW):
     """``(filterset, queryset)`` for the request's GET filters, limited to the user's sites."""
     filterset = SubmissionFilter(
         request.GET or None,
-        queryset=submissions_for(request.user, codename).select_related("page", "site"),
+        queryset=submissions_for(request.user, action).select_related("page", "site"),
         user=request.user,
     )
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset

@@ -5,6 +5,9 @@ user holds ``export_formsubmission``. Memory stays flat however many rows there 
 read with ``.iterator(chunk_size=...)``, CSV is streamed as it is written, and XLSX is written
 row by row (openpyxl's write-only mode) to a temporary file that is streamed back and deleted.
 
+Wagtail's per-form export buttons lead here too (:mod:`.wagtail_views`), so every export has
+the same columns, neutralisation, permission check and audit.
+
 Every export is recorded in :class:`~forms_app.models.StaffAction` with its format and the
 number of rows per site, never the filter values (a search term may be an email address).
 
@@ -27,7 +30,6 @@ from itertools import islice
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -38,11 +40,9 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from home.models import published_versions
-
-from .filters import filtered_submissions
-from .models import FormField, StaffAction, SubmissionPhoto, SubmissionStatus
-from .permissions import EXPORT, sites_user_can
+from ..models import FormField, StaffAction, SubmissionPhoto, SubmissionStatus
+from ..permissions import EXPORT, require_any_site
+from .queries import filtered_submissions
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -140,24 +140,6 @@ def neutralise(value):
     return value
 
 
-def policy_versions(queryset):
-    """``{revision_id: version}`` for every policy revision the submissions point at.
-
-    One query for all policy pages involved, numbered as the policy page itself numbers them
-    (:func:`home.models.published_versions`).
-    """
-    page_ids = (
-        queryset.order_by()
-        .filter(policy_page__isnull=False, policy_revision__isnull=False)
-        .values("policy_page_id")
-        .distinct()
-    )
-    return {
-        revision_id: version
-        for revision_id, (version, _first) in published_versions(page_ids).items()
-    }
-
-
 def submission_rows(queryset):
     """``(values, photo keys)`` per submission, read CHUNK_SIZE at a time as plain values.
 
@@ -181,7 +163,7 @@ def iter_rows(queryset, columns):
     Everything that needs a query or the active language is prepared before this returns,
     so the rows can be produced later (while a response streams) in a flat amount of memory.
     """
-    versions = policy_versions(queryset)
+    versions = queryset.policy_versions()
     statuses = {value: str(label) for value, label in SubmissionStatus.choices}
     yes, no = _("Yes"), _("No")
     tz = timezone.get_default_timezone()
@@ -189,7 +171,7 @@ def iter_rows(queryset, columns):
     if [column.key for column in columns if not column.is_form_field] != FIXED_KEYS:
         raise ValueError("rows() builds the fixed cells in FIXED_COLUMNS order")
     # The photo URL once, split around its key, instead of a reverse() per photo.
-    photo_url = reverse("forms_app:submission_photo", args=[PHOTO_KEY_PLACEHOLDER])
+    photo_url = reverse("henvendelser:photo", args=[PHOTO_KEY_PLACEHOLDER])
     before, after = photo_url.split(str(PHOTO_KEY_PLACEHOLDER))
     before = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + before
     submissions = submission_rows(queryset)
@@ -312,8 +294,7 @@ def bad_request(message):
 
 @require_GET
 def export_view(request):
-    if not sites_user_can(request.user, EXPORT).exists():
-        raise PermissionDenied
+    require_any_site(request.user, EXPORT)
     export_format = request.GET.get("format", CSV)
     if export_format not in FORMATS:
         return bad_request(_("Unknown export format. Choose csv or xlsx."))

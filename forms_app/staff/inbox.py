@@ -1,14 +1,14 @@
 """The staff inbox ("Henvendelser"): list, detail, status, legal hold, policy as it was.
 
-Every view starts from :func:`forms_app.filters.submissions_for`, so a user only ever reaches
+Every view starts from :func:`forms_app.permissions.submissions_for`, so a user only ever reaches
 submissions of the sites where they hold the permission: hiding menus is not the protection.
 """
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -16,16 +16,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.models import Revision
 
-from .filters import filtered_submissions, submissions_for
-from .models import StaffAction, SubmissionStatus
-from .permissions import CHANGE, DELETE, EXPORT, VIEW, sites_user_can
+from ..models import StaffAction, SubmissionStatus
+from ..permissions import CHANGE, DELETE, EXPORT, require_any_site, submissions_for, user_can
+from ..permissions import submission_permission_policy as policy
+from .queries import filtered_submissions
 
 PAGE_SIZE = 50
-
-
-def require_any_site(user, codename=VIEW):
-    if not sites_user_can(user, codename).exists():
-        raise PermissionDenied
 
 
 def inbox(request):
@@ -43,26 +39,10 @@ def inbox(request):
             "filterset": filterset,
             "page_obj": page,
             "query": query.urlencode(),
-            "can_export": sites_user_can(request.user, EXPORT).exists(),
-            "can_delete": sites_user_can(request.user, DELETE).exists(),
+            "can_export": policy.user_has_permission(request.user, EXPORT),
+            "can_delete": policy.user_has_permission(request.user, DELETE),
         },
     )
-
-
-def submission_fields(submission):
-    """``[(label, value)]`` of the form's own fields, in the form's order, then any extras."""
-    page = submission.page.specific
-    data = dict(submission.form_data)
-    rows = []
-    for field in page.get_form_fields():
-        if field.field_type == "photos":
-            continue
-        value = data.pop(field.clean_name, "")
-        if isinstance(value, list):
-            value = ", ".join(map(str, value))
-        rows.append((field.label, value))
-    rows += list(data.items())  # fields the editor has removed since
-    return rows
 
 
 class StatusForm(forms.Form):
@@ -82,23 +62,19 @@ def detail(request, pk, *, status_form=None, hold_form=None, status=200):
     submission = get_object_or_404(
         submissions_for(request.user).select_related("page", "site", "policy_page"), pk=pk
     )
-    version = published_at = None
-    if submission.policy_page and submission.policy_revision_id:
-        version, published_at = submission.policy_page.get_publication(
-            submission.policy_revision_id
-        )
+    version, published_at = submission.policy_publication()
     return TemplateResponse(
         request,
         "forms_app/admin/detail.html",
         {
             "submission": submission,
-            "fields": submission_fields(submission),
+            "fields": submission.labelled_fields(),
             "photos": submission.photos.all(),
             "policy_version": version,
             "policy_published_at": published_at,
             "status_form": status_form or StatusForm(initial={"status": submission.status}),
             "hold_form": hold_form or LegalHoldForm(),
-            "can_change": sites_user_can(request.user, CHANGE).filter(pk=submission.site_id),
+            "can_change": user_can(request.user, CHANGE, submission.site),
         },
         status=status,
     )
@@ -161,10 +137,10 @@ def policy_as_it_was(request, pk):
     """The privacy policy exactly as the visitor saw it when they gave consent."""
     submission = get_object_or_404(submissions_for(request.user), pk=pk)
     if not (submission.policy_page_id and submission.policy_revision_id):
-        raise PermissionDenied  # nothing to show; not reachable from the detail page
+        raise Http404  # no policy was linked: nothing to show (the detail page offers no link)
     revision = get_object_or_404(Revision.page_revisions, pk=submission.policy_revision_id)
     policy = revision.as_object()
-    version, published_at = policy.get_publication(revision.pk)
+    version, published_at = submission.policy_publication()
     policy.publication = {"version": version, "published_at": published_at}
     # Render as the public site would have, on its own hostname and settings.
     return policy.make_preview_request(request)

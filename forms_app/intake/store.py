@@ -1,4 +1,9 @@
-"""Store a validated submission atomically: row, photo rows and files, or nothing at all."""
+"""Store a validated submission atomically: row, photo rows and files, or nothing at all.
+
+Called from ``FormPage.process_form_submission`` (Wagtail's override point). The consent
+proof comes from :mod:`.consent`, the retention date from :mod:`forms_app.retention`; the
+notifications are queued for after the commit.
+"""
 
 import logging
 import uuid
@@ -7,29 +12,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from .forms import PhotosField, policy_for
-from .models import (
-    CONSENT_FIELD,
-    HONEYPOT_FIELD,
-    NAME_FIELD_NAMES,
-    FormSubmission,
-    SubmissionPhoto,
-    SubmissionStatus,
-    retention_for,
-)
-from .normalise import normalise_email, normalise_phone
+from ..models import FormSubmission, SubmissionPhoto
+from ..normalise import normalise_email, normalise_phone
+from ..retention import SubmissionStatus, retention_for
+from ..storage import private_storage
+from .consent import proof_fields
+from .forms import NAME_FIELD_NAMES, RESERVED_FIELD_NAMES
 from .notifications import send_notifications
-from .storage import private_storage
 
 logger = logging.getLogger(__name__)
-
-
-def consent_text_shown(page, policy):
-    """The consent label exactly as the form shows it, with the policy it links to."""
-    text = page.consent_text.strip()
-    if policy is not None:
-        text = f"{text} [{policy.title}: {policy.full_url}]"
-    return text
 
 
 def identity(page, cleaned_data):
@@ -47,19 +38,19 @@ def identity(page, cleaned_data):
 
 
 def store_submission(page, form):
+    """The submission of a valid ``form`` to ``page``; its photos' files are written too, and
+    removed again if the transaction fails."""
     cleaned = form.cleaned_data
-    photo_fields = [name for name, field in form.fields.items() if isinstance(field, PhotosField)]
+    photo_fields = form.photo_field_names()
     form_data = {
         key: value
         for key, value in cleaned.items()
-        if key not in photo_fields and key not in (CONSENT_FIELD, HONEYPOT_FIELD)
+        if key not in photo_fields and key not in RESERVED_FIELD_NAMES
     }
     photos = [(name, photo) for name in photo_fields for photo in cleaned.get(name) or []]
     site = page.get_site()
     now = timezone.now()
-    # The policy (in the language the form was shown in) and its live revision, read from the
-    # database now: that is what the visitor saw.
-    policy = policy_for(page)
+    proof = proof_fields(page, now)
     retain_until, retention_reason = retention_for(
         page, SubmissionStatus.NEW, received=now, changed=now
     )
@@ -76,13 +67,7 @@ def store_submission(page, form):
                 name=name,
                 email=email,
                 phone=phone,
-                consent_given_at=now,
-                consent_text=consent_text_shown(page, policy),
-                consent_language=page.locale.language_code,
-                legal_basis=page.legal_basis,
-                policy_page=policy,
-                policy_revision_id=policy.live_revision_id if policy else None,
-                form_revision_id=page.live_revision_id,
+                **proof,
                 status=SubmissionStatus.NEW,
                 status_changed_at=now,
                 retain_until=retain_until,

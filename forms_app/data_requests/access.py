@@ -1,9 +1,9 @@
-"""Access (GDPR art. 15, "indsigt") and erasure or objection (art. 17/21) requests.
+"""Access requests (GDPR art. 15, "indsigt"): everything stored about a person, as a ZIP.
 
 Staff look a person up by email and/or phone (``FormSubmission.objects.for_person``), always
-within :func:`forms_app.filters.submissions_for`, so they only ever reach their own company's
-submissions. The audit trail (``StaffAction``) records who did it, on which site and how many
-submissions; never the email or phone that was searched for.
+within :func:`forms_app.permissions.submissions_for`, so they only ever reach their own
+company's submissions. The audit trail (``StaffAction``) records who did it, on which site and
+how many submissions; never the email or phone that was searched for.
 """
 
 import json
@@ -12,68 +12,24 @@ import shutil
 import tempfile
 import zipfile
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from home.models import CompanySettings
 
-from .filters import submissions_for
-from .inbox import require_any_site, submission_fields
-from .models import FormSubmission, LegalBasis, StaffAction
-from .normalise import PHONE_CHARACTERS
-from .permissions import DELETE, VIEW
+from ..models import LegalBasis, StaffAction
+from ..permissions import VIEW, require_any_site
+from .forms import bound_form, person_submissions
 
 logger = logging.getLogger(__name__)
 
 # The report goes to the data subject, who was served the Danish site.
 REPORT_LANGUAGE = "da"
-MIN_PHONE_DIGITS = 6
-
-
-class PersonForm(forms.Form):
-    """Who the request is about: an email address, a phone number, or both."""
-
-    email = forms.EmailField(label=gettext_lazy("Email"), required=False, max_length=254)
-    phone = forms.CharField(label=gettext_lazy("Phone"), required=False, max_length=32)
-
-    def clean_phone(self):
-        value = self.cleaned_data["phone"].strip()
-        digits = sum(ch.isdigit() for ch in value)
-        # A phone of no digits would normalise to "" and match every submission without one.
-        if value and (not PHONE_CHARACTERS.match(value) or digits < MIN_PHONE_DIGITS):
-            raise ValidationError(
-                _("Enter a phone number of digits, spaces and an optional + sign.")
-            )
-        return value
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not (data.get("email") or data.get("phone")):
-            raise ValidationError(_("Enter an email address or a phone number, or both."))
-        return data
-
-    def person(self):
-        return {"email": self.cleaned_data["email"], "phone": self.cleaned_data["phone"]}
-
-
-def bound_form(request):
-    return PersonForm(request.POST if request.method == "POST" else None)
-
-
-def person_submissions(user, codename, form):
-    """The person's submissions on the sites where ``user`` holds ``codename``."""
-    return submissions_for(user, codename).for_person(**form.person())
-
-
-# Access request ---------------------------------------------------------------------------
 
 
 def access_request_view(request):
@@ -93,7 +49,7 @@ def access_request_view(request):
                 filename=f"indsigt-{timezone.localdate().isoformat()}.zip",
                 content_type="application/zip",
             )
-            response["Cache-Control"] = "private, no-store"
+            add_never_cache_headers(response)
             return response
         # A request that found nothing is answered too; the trail shows it was asked.
         StaffAction.record(StaffAction.Action.ACCESS_REQUEST, user=request.user, count=0)
@@ -112,8 +68,7 @@ def purpose_of(submission):
 
 
 def photo_name(submission, number, photo):
-    extension = photo.file.name.rsplit(".", 1)[-1].lower() if "." in photo.file.name else "bin"
-    return f"billeder/{submission.pk}/{number}.{extension}"
+    return f"billeder/{submission.pk}/{number}.{photo.extension}"
 
 
 def add_photo(archive, name, photo):
@@ -193,11 +148,7 @@ def build_access_archive(submissions):
             for submission in submissions:
                 if submission.site_id not in companies:
                     companies[submission.site_id] = CompanySettings.for_site(submission.site)
-                version = published_at = None
-                if submission.policy_page and submission.policy_revision_id:
-                    version, published_at = submission.policy_page.get_publication(
-                        submission.policy_revision_id
-                    )
+                version, published_at = submission.policy_publication()
                 photo_records = []
                 for number, photo in enumerate(submission.photos.all(), start=1):
                     name = photo_name(submission, number, photo)
@@ -216,7 +167,7 @@ def build_access_archive(submissions):
                     {
                         "submission": submission,
                         "company": companies[submission.site_id],
-                        "fields": submission_fields(submission),
+                        "fields": submission.labelled_fields(),
                         "purpose": purpose_of(submission),
                         "policy_version": version,
                         "policy_published_at": published_at,
@@ -249,52 +200,3 @@ def build_access_archive(submissions):
         raise
     handle.seek(0)
     return handle
-
-
-# Erasure and objection --------------------------------------------------------------------
-
-
-def erasure_view(request):
-    require_any_site(request.user, DELETE)
-    form = bound_form(request)
-    step = request.POST.get("step", "preview") if request.method == "POST" else "form"
-    context = {"form": form, "step": "form", "not_found": False}
-    if step != "form" and form.is_valid():
-        if step == "confirm":
-            context.update(erase(request.user, form), step="done")
-        else:
-            matches = (
-                person_submissions(request.user, DELETE, form)
-                .select_related("page", "site")
-                .order_by("submit_time", "pk")
-            )
-            to_delete = [s for s in matches if not s.legal_hold]
-            held = [s for s in matches if s.legal_hold]
-            if to_delete or held:
-                context.update(step="preview", to_delete=to_delete, held=held)
-            else:
-                context["not_found"] = True
-    return TemplateResponse(request, "forms_app/admin/erasure.html", context)
-
-
-def erase(user, form):
-    """Delete the person's submissions that are not on legal hold; photos go with them."""
-    with transaction.atomic():
-        matches = person_submissions(user, DELETE, form)
-        ids = list(
-            matches.filter(legal_hold=False).select_for_update().values_list("pk", flat=True)
-        )
-        held = list(
-            matches.filter(legal_hold=True)
-            .select_related("page", "site")
-            .order_by("submit_time", "pk")
-        )
-        doomed = FormSubmission.objects.filter(pk__in=ids)
-        if ids:
-            StaffAction.record_per_site(StaffAction.Action.ERASURE, doomed, user=user)
-        else:  # nothing deletable (nothing found, or all on hold): still on the record
-            StaffAction.record(StaffAction.Action.ERASURE, user=user, count=0)
-        # Django's delete cascades to the photo rows; forms_app.signals deletes their
-        # files once this transaction has committed.
-        doomed.delete()
-    return {"deleted_count": len(ids), "held": held}

@@ -1,0 +1,1 @@
+"""Data-subject requests: access (:mod:`.access`) and erasure or objection (:mod:`.erasure`)."""

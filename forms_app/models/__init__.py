@@ -1,0 +1,23 @@
+"""The app's models, one module per concern, re-exported here (Django finds them by this name).
+
+* :mod:`.pages`: form pages and their editor-defined fields;
+* :mod:`.submissions`: what visitors sent, with consent proof, retention metadata and photos;
+* :mod:`.audit`: the staff actions trail.
+"""
+
+from ..retention import RetentionPeriod, SubmissionStatus
+from .audit import StaffAction
+from .pages import FormField, FormPage
+from .submissions import FormSubmission, FormSubmissionQuerySet, LegalBasis, SubmissionPhoto
+
+__all__ = [
+    "FormField",
+    "FormPage",
+    "FormSubmission",
+    "FormSubmissionQuerySet",
+    "LegalBasis",
+    "RetentionPeriod",
+    "StaffAction",
+    "SubmissionPhoto",
+    "SubmissionStatus",
+]

@@ -1,0 +1,249 @@
+"""Form pages built by editors: their fields, consent and retention settings, and serving.
+
+A form page is Wagtail's ``AbstractEmailForm`` extended through its own override points:
+``form_builder`` adds the consent checkbox, honeypot and our field types;
+``process_form_submission`` hands a valid form to :mod:`forms_app.intake.store`;
+``get_submissions_list_view_class`` gives Wagtail's listing our columns and audit.
+"""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    InlinePanel,
+    MultiFieldPanel,
+)
+from wagtail.contrib.forms.models import FORM_FIELD_CHOICES, AbstractEmailForm, AbstractFormField
+from wagtail.contrib.forms.panels import FormSubmissionsPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import TranslatableMixin
+from wagtail_localize.fields import SynchronizedField, TranslatableField
+
+from home.models import CompanySettings
+
+from ..intake.consent import policy_link
+from ..intake.forms import RESERVED_FIELD_NAMES, PublicFormBuilder
+from ..intake.ratelimit import is_rate_limited
+from ..retention import RetentionPeriod
+from .submissions import FormSubmission, LegalBasis
+
+logger = logging.getLogger(__name__)
+
+
+class FormField(TranslatableMixin, AbstractFormField):
+    """An editor-defined field. Labels, help text and choices are translated per language;
+    the key (``clean_name``), type and "required" stay the same, so an English submission has
+    the same keys as a Danish one.
+    """
+
+    translatable_fields = [
+        TranslatableField("label"),
+        TranslatableField("help_text"),
+        TranslatableField("choices"),
+        TranslatableField("default_value"),
+        SynchronizedField("clean_name"),
+        SynchronizedField("field_type"),
+        SynchronizedField("required"),
+    ]
+
+    field_type = models.CharField(
+        verbose_name=_("field type"),
+        max_length=16,
+        choices=[
+            *FORM_FIELD_CHOICES,
+            ("tel", _("Phone number")),
+            ("photos", _("Photos")),
+        ],
+    )
+    page = ParentalKey("FormPage", on_delete=models.CASCADE, related_name="form_fields")
+
+    class Meta(AbstractFormField.Meta):
+        unique_together = [("translation_key", "locale")]
+
+    def clean(self):
+        super().clean()
+        if self.get_field_clean_name() in RESERVED_FIELD_NAMES:
+            raise ValidationError(
+                {"label": _("This name is reserved for the fixed consent field.")}
+            )
+
+
+class FormPage(RoutablePageMixin, AbstractEmailForm):
+    """A quote-request or contact form whose fields editors define.
+
+    The consent checkbox is not an editor field: it is added to every form by
+    :class:`forms_app.intake.forms.PublicFormBuilder`, so no editor can remove it.
+    """
+
+    intro = RichTextField(_("intro"), features=["bold", "italic", "link", "ul"], blank=True)
+    thank_you_text = RichTextField(
+        _("thank-you text"),
+        features=["bold", "italic", "link"],
+        blank=True,
+        help_text=_("Shown after the form has been sent."),
+    )
+    consent_text = models.TextField(
+        _("consent text"),
+        default=_(
+            "I agree that the company may store and use my details and photos to answer my "
+            "enquiry, as described in the privacy policy."
+        ),
+        help_text=_(
+            "The label of the required consent checkbox. A link to the site's privacy "
+            "policy is shown with it. Stored with every submission as proof."
+        ),
+    )
+    legal_basis = models.CharField(
+        _("legal basis"),
+        max_length=20,
+        choices=LegalBasis.choices,
+        default=LegalBasis.CONSENT,
+        help_text=_("Why we may process what visitors send through this form."),
+    )
+    retention_period = models.PositiveSmallIntegerField(
+        _("retention period"),
+        choices=RetentionPeriod.choices,
+        default=RetentionPeriod.TWELVE_MONTHS,
+        help_text=_(
+            "How long an open case is kept after it arrives before it is deleted "
+            "automatically. Customers and legal holds are kept longer."
+        ),
+    )
+    retention_reason = models.CharField(
+        _("retention reason"),
+        max_length=255,
+        blank=True,
+        help_text=_("Why data from this form is kept that long; shown to staff."),
+    )
+    send_receipt = models.BooleanField(
+        _("send receipt to visitor"),
+        default=False,
+        help_text=_("Email the visitor a copy of what they sent (without photos)."),
+    )
+
+    content_panels = [
+        *AbstractEmailForm.content_panels,
+        FormSubmissionsPanel(),
+        FieldPanel("intro"),
+        InlinePanel("form_fields", label=_("Form fields")),
+        FieldPanel("thank_you_text"),
+        MultiFieldPanel(
+            [
+                HelpPanel(
+                    _(
+                        "Every form has a required consent checkbox with this text and a "
+                        "link to the site's privacy policy. It cannot be removed."
+                    )
+                ),
+                FieldPanel("consent_text"),
+                FieldPanel("legal_basis"),
+                FieldRowPanel([FieldPanel("retention_period"), FieldPanel("retention_reason")]),
+            ],
+            heading=_("Consent and retention"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("from_address"), FieldPanel("to_address")]),
+                FieldPanel("subject"),
+                FieldPanel("send_receipt"),
+            ],
+            heading=_("Email"),
+        ),
+    ]
+
+    parent_page_types = ["home.HomePage", "home.StandardPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("form page")
+        verbose_name_plural = _("form pages")
+
+    form_builder = PublicFormBuilder
+
+    # Wagtail's override points ------------------------------------------------------------
+
+    def get_submission_class(self):
+        return FormSubmission
+
+    def get_data_fields(self):
+        """Wagtail's submissions listing: editor fields plus proof columns."""
+        return [
+            *super().get_data_fields(),
+            ("photo_count", _("Photos")),
+            ("status", _("Status")),
+            ("consent_given_at", _("Consent given")),
+            ("policy_version", _("Policy version")),
+            ("retain_until", _("Keep until")),
+            ("retention_reason", _("Why it is kept")),
+            ("legal_hold", _("Legal hold")),
+        ]
+
+    def get_submissions_list_view_class(self):
+        # Lazy, as in Wagtail's own FormMixin: the staff views sit above the models.
+        from ..staff.wagtail_views import SubmissionsListView
+
+        return SubmissionsListView
+
+    def process_form_submission(self, form):
+        # Lazy: storing a submission needs the models, which import this module.
+        from ..intake.store import store_submission
+
+        return store_submission(self, form)
+
+    # Serving ---------------------------------------------------------------------------
+
+    @path("")
+    def form_view(self, request):
+        """GET shows the form; POST validates fully, stores atomically, then redirects.
+
+        Redirecting to the thank-you page (post/redirect/get) means a reload never sends twice.
+        """
+        if request.method == "POST":
+            if is_rate_limited(request, scope=f"form:{self.get_site().pk}"):
+                return self.render_rate_limited(request)
+            form = self.get_form(request.POST, request.FILES, page=self, user=request.user)
+            if form.is_spam:
+                logger.info("Dropped a honeypot submission on form page %s", self.pk)
+                return redirect(self.thank_you_url(request))
+            if form.is_valid():
+                self.process_form_submission(form)
+                return redirect(self.thank_you_url(request))
+        else:
+            form = self.get_form(page=self, user=request.user)
+
+        context = self.get_context(request)
+        context["form"] = form
+        context["policy_link"] = policy_link(self, request)
+        return TemplateResponse(request, self.get_template(request), context)
+
+    @path("tak/")
+    @path("thank-you/", name="thank_you_en")
+    def thank_you_view(self, request):
+        return self.render_landing_page(request)
+
+    def thank_you_url(self, request):
+        route = "thank_you_en" if self.locale.language_code == "en" else "thank_you_view"
+        return self.get_url(request=request) + self.reverse_subpage(route)
+
+    def render_rate_limited(self, request):
+        context = self.get_context(request)
+        context["company"] = CompanySettings.for_request(request)
+        response = TemplateResponse(request, "forms_app/rate_limited.html", context, status=429)
+        response["Retry-After"] = "600"
+        return response
+
+    def serve_preview(self, request, mode_name):
+        if mode_name == "landing":
+            return self.render_landing_page(request)
+        # Skip RoutablePageMixin.serve_preview, which would route to form_view: Wagtail's
+        # FormMixin.serve_preview renders the form itself.
+        return super(RoutablePageMixin, self).serve_preview(request, mode_name)
