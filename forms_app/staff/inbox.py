@@ -6,43 +6,126 @@ submissions of the sites where they hold the permission: hiding menus is not the
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.functional import cached_property
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.widgets import Button
 from wagtail.models import Revision
 
-from ..models import StaffAction, SubmissionStatus
-from ..permissions import CHANGE, DELETE, EXPORT, require_any_site, submissions_for, user_can
+from ..models import FormSubmission, StaffAction, SubmissionStatus
+from ..permissions import CHANGE, DELETE, EXPORT, VIEW, submissions_for, user_can
 from ..permissions import submission_permission_policy as policy
-from .queries import filtered_submissions
-
-PAGE_SIZE = 50
+from .queries import SEARCH_PARAM, SubmissionFilter, search
 
 
-def inbox(request):
-    require_any_site(request.user)
-    filterset, submissions = filtered_submissions(request)
-    page = Paginator(submissions.prefetch_related("photos"), PAGE_SIZE).get_page(
-        request.GET.get("p")
-    )
-    query = request.GET.copy()
-    query.pop("p", None)
-    return TemplateResponse(
-        request,
-        "forms_app/admin/inbox.html",
-        {
-            "filterset": filterset,
-            "page_obj": page,
-            "query": query.urlencode(),
-            "can_export": policy.user_has_permission(request.user, EXPORT),
-            "can_delete": policy.user_has_permission(request.user, DELETE),
-        },
-    )
+class InboxView(IndexView):
+    """The listing, on Wagtail's generic admin listing: sorting, pagination, search, filters
+    and results-only refresh come from Wagtail, the query from :mod:`.queries`."""
+
+    model = FormSubmission
+    permission_policy = policy
+    permission_required = VIEW
+    any_permission_required = None
+    filterset_class = SubmissionFilter
+    search_fields = ["search_key"]  # for Wagtail's search box; the query is ours (search())
+    search_backend_name = None
+    search_kwarg = SEARCH_PARAM
+    index_url_name = "henvendelser:inbox"
+    index_results_url_name = "henvendelser:inbox_results"
+    page_title = gettext_lazy("Submissions")
+    header_icon = "mail"
+    paginate_by = 50
+    default_ordering = "-submit_time"
+    columns = [
+        TitleColumn(
+            "submit_time",
+            label=gettext_lazy("Received"),
+            accessor=lambda s: date_format(localtime(s.submit_time), "j. b Y H:i"),
+            url_name="henvendelser:detail",
+            sort_key="submit_time",
+        ),
+        Column("name", label=gettext_lazy("Name"), sort_key="name"),
+        Column("email", label=gettext_lazy("Email")),
+        Column("phone", label=gettext_lazy("Phone")),
+        Column("page", label=gettext_lazy("Form"), accessor="page.title"),
+        Column("site", label=gettext_lazy("Site"), accessor="site.site_name"),
+        Column("status", label=gettext_lazy("Status"), accessor="get_status_display"),
+        Column(
+            "retain_until",
+            label=gettext_lazy("Keep until"),
+            accessor=lambda s: date_format(s.retain_until, "j. b Y")
+            + (f" ({_('legal hold')})" if s.legal_hold else ""),
+            sort_key="retain_until",
+        ),
+        Column("photos", label=gettext_lazy("Photos"), accessor=lambda s: len(s.photos.all())),
+    ]
+
+    def get_base_queryset(self):
+        return (
+            submissions_for(self.request.user)
+            .select_related("page", "site")
+            .prefetch_related("photos")
+        )
+
+    def search_queryset(self, queryset):
+        return search(queryset, self.search_query)
+
+    def order_queryset(self, queryset):
+        # A stable order for pagination, whatever column is sorted.
+        return super().order_queryset(queryset).order_by(*self.ordering_fields, "-pk")
+
+    @property
+    def ordering_fields(self):
+        return [self.ordering] if isinstance(self.ordering, str) else list(self.ordering or [])
+
+    @cached_property
+    def header_more_buttons(self):
+        user = self.request.user
+        query = self.request.GET.copy()
+        for key in (self.page_kwarg, "ordering", "_w_filter_fragment"):
+            query.pop(key, None)
+        buttons = []
+        if policy.user_has_permission(user, EXPORT):
+            export_url = reverse("henvendelser:export")
+            exports = [(_("Export CSV"), "csv", 10), (_("Export Excel"), "xlsx", 20)]
+            for label, fmt, priority in exports:
+                query["format"] = fmt
+                buttons.append(
+                    Button(
+                        label,
+                        url=f"{export_url}?{query.urlencode()}",
+                        icon_name="download",
+                        priority=priority,
+                    )
+                )
+        buttons.append(
+            Button(
+                _("Access request"),
+                url=reverse("henvendelser:access_request"),
+                icon_name="user",
+                priority=30,
+            )
+        )
+        if policy.user_has_permission(user, DELETE):
+            buttons.append(
+                Button(
+                    _("Erasure request"),
+                    url=reverse("henvendelser:erasure"),
+                    icon_name="bin",
+                    priority=40,
+                )
+            )
+        return buttons
 
 
 class StatusForm(forms.Form):

@@ -1,4 +1,5 @@
-"""The inbox filters, shared by the listing and the exports (an export is "the current filter").
+"""The inbox's search and filters, shared by the listing and the exports (an export is "the
+current filter").
 
 Every query starts from :func:`forms_app.permissions.submissions_for`, so a filter can only
 narrow what the user may see, never widen it.
@@ -8,17 +9,34 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.models import Site
 
 from ..models import FormPage, FormSubmission, SubmissionStatus
 from ..normalise import normalise_phone
 from ..permissions import VIEW, form_pages_for, sites_user_can, submissions_for
 
+SEARCH_PARAM = "q"
+SEARCH_MAX_LENGTH = 100
 
-class SubmissionFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label=_("Search name, email or phone"), method="search", max_length=100
-    )
+
+def search(queryset, value):
+    """Submissions whose name, email or phone contains ``value``, however it is spelt.
+
+    ``search_key`` is case-folded (SQLite's LIKE folds ASCII only, so "ølgaard" would not find
+    "Ølgaard" without it); a value with digits also matches the normalised phone.
+    """
+    value = (value or "").strip()[:SEARCH_MAX_LENGTH]
+    if not value:
+        return queryset
+    query = Q(search_key__contains=value.casefold())
+    phone = normalise_phone(value)
+    if phone and any(ch.isdigit() for ch in value):
+        query |= Q(phone__contains=phone.lstrip("+"))
+    return queryset.filter(query)
+
+
+class SubmissionFilter(WagtailFilterSet):
     site = django_filters.ModelChoiceFilter(label=_("Site"), queryset=Site.objects.none())
     page = django_filters.ModelChoiceFilter(label=_("Form"), queryset=FormPage.objects.none())
     status = django_filters.ChoiceFilter(label=_("Status"), choices=SubmissionStatus.choices)
@@ -43,29 +61,19 @@ class SubmissionFilter(django_filters.FilterSet):
         model = FormSubmission
         fields = []
 
-    def __init__(self, data=None, queryset=None, *, user, **kwargs):
-        self.user = user
-        super().__init__(data, queryset=queryset, **kwargs)
-        self.filters["site"].queryset = sites_user_can(user, VIEW)
-        self.filters["page"].queryset = form_pages_for(user, VIEW).order_by("title")
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        query = Q(search_key__contains=value.casefold())
-        phone = normalise_phone(value)
-        if phone and any(ch.isdigit() for ch in value):
-            query |= Q(phone__contains=phone.lstrip("+"))
-        return queryset.filter(query)
+    def __init__(self, data=None, queryset=None, *, request, **kwargs):
+        super().__init__(data, queryset=queryset, request=request, **kwargs)
+        # Choices are the user's own sites and forms only.
+        self.filters["site"].queryset = sites_user_can(request.user, VIEW)
+        self.filters["page"].queryset = form_pages_for(request.user, VIEW).order_by("title")
 
 
 def filtered_submissions(request, action=VIEW):
-    """``(filterset, queryset)`` for the request's GET filters, limited to the user's sites."""
-    filterset = SubmissionFilter(
-        request.GET or None,
-        queryset=submissions_for(request.user, action).select_related("page", "site"),
-        user=request.user,
-    )
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    """``(filterset, queryset)`` for the request's search and filters, on the sites where the
+    user may perform ``action``; the export's query (the inbox listing builds the same one
+    through Wagtail's listing view)."""
+    base = submissions_for(request.user, action).select_related("page", "site")
+    filterset = SubmissionFilter(request.GET or None, queryset=base, request=request)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    queryset = search(queryset, request.GET.get(SEARCH_PARAM))
     return filterset, queryset.order_by("-submit_time", "-pk")

@@ -18,7 +18,8 @@ from . import export, inbox, photos
 app_name = "henvendelser"
 
 admin_urlpatterns = [
-    path("", inbox.inbox, name="inbox"),
+    path("", inbox.InboxView.as_view(), name="inbox"),
+    path("resultater/", inbox.InboxView.as_view(results_only=True), name="inbox_results"),
     path("<int:pk>/", inbox.detail, name="detail"),
     path("<int:pk>/status/", inbox.change_status, name="status"),
     path("<int:pk>/tilbageholdelse/", inbox.legal_hold, name="legal_hold"),
