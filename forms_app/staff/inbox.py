@@ -63,8 +63,10 @@ class InboxView(IndexView):
         Column(
             "retain_until",
             label=gettext_lazy("Keep until"),
-            accessor=lambda s: date_format(s.retain_until, "j. b Y")
-            + (f" ({_('legal hold')})" if s.legal_hold else ""),
+            accessor=lambda s: (
+                date_format(s.retain_until, "j. b Y")
+                + (f" ({_('legal hold')})" if s.legal_hold else "")
+            ),
             sort_key="retain_until",
         ),
         Column("photos", label=gettext_lazy("Photos"), accessor=lambda s: len(s.photos.all())),
