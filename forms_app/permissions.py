@@ -13,6 +13,7 @@ never grants them); ``tests/forms_app/test_permission_matrix.py`` proves the sta
 groups hold none.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from wagtail.permission_policies.sites import SitePermissionPolicy
@@ -27,7 +28,19 @@ EXPORT = "export"
 ACTIONS = [VIEW, CHANGE, DELETE, EXPORT]
 STAFF_PERMISSIONS = [f"{action}_formsubmission" for action in ACTIONS]
 
-submission_permission_policy = SitePermissionPolicy(FormSubmission, site_field_name="site")
+
+class SubmissionPermissionPolicy(SitePermissionPolicy):
+    """Wagtail's policy, asking Django's own content-type cache each time instead of keeping
+    the content type for the life of the process: a test that empties the database (and so
+    renumbers content types) must not leave this module-level policy pointing at a stale one.
+    """
+
+    @property
+    def _content_type(self):
+        return ContentType.objects.get_for_model(self.auth_model)
+
+
+submission_permission_policy = SubmissionPermissionPolicy(FormSubmission, site_field_name="site")
 
 
 def sites_user_can(user, action):

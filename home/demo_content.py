@@ -78,6 +78,45 @@ COMPANIES = [
     },
 ]
 
+# The buttons on the home page, keyed by the page they lead to (``demo_content_en`` uses the
+# same keys).
+HOME_CALLS_TO_ACTION = {
+    "quote": "Få et uforpligtende tilbud",
+    "services": "Se vores ydelser",
+}
+
+
+def services_page(company):
+    """The "Ydelser" page; its body is made from ``company["services"]``."""
+    return {
+        "title": "Ydelser",
+        "slug": "ydelser",
+        "intro": f"Det kan {company['company_name']} hjælpe dig med.",
+    }
+
+
+def about_page(company):
+    return {
+        "title": "Om os",
+        "slug": "om-os",
+        "intro": (
+            f"{company['company_name']} er en lokal, autoriseret {company['trade_company']}."
+        ),
+        "body": (
+            "<p>Vi er et mindre team af faglærte montører, der selv står for opgaven fra "
+            "første besøg til færdigt arbejde.</p>"
+        ),
+    }
+
+
+def policy_page(company):
+    return {
+        "title": "Persondatapolitik",
+        "slug": "persondatapolitik",
+        "intro": policy_intro(company),
+        "sections": policy_sections(company),
+    }
+
 
 def policy_intro(company):
     return (
@@ -172,6 +211,11 @@ def policy_sections(company):
             '<a href="https://www.datatilsynet.dk">Datatilsynet</a>.</p>',
         ),
     ]
+
+
+def form_subject(title):
+    """The subject of the e-mail staff get for each submission of the form ``title``."""
+    return f"Ny henvendelse: {title}"
 
 
 def quote_form(company):

@@ -1,9 +1,10 @@
 """English translation of the demo content in ``home.demo_content``.
 
-Every structure mirrors the Danish one item by item (same order, same counts, same HTML
-markup), so a translated page can be built by matching segment i of the Danish with segment i
-of the English. Company names, CVR numbers, e-mail addresses, phone numbers and domains are
-never translated.
+Every structure mirrors the Danish one item by item (same names, same keys, same order, same
+counts, same HTML markup), so a translated page can be built by matching segment i of the
+Danish with segment i of the English. Nothing here is keyed by Danish text, so editing the
+Danish in ``demo_content`` never means retyping it here. Company names, CVR numbers, e-mail
+addresses, phone numbers and domains are never translated.
 """
 
 COMPANIES_EN = {
@@ -62,37 +63,39 @@ COMPANIES_EN = {
     },
 }
 
-HOME_CTA_EN = {
-    "Få et uforpligtende tilbud": "Get a free quote",
-    "Se vores ydelser": "See our services",
-}
-
-PAGE_TITLES_EN = {
-    "Persondatapolitik": "Privacy policy",
-    "Få et tilbud": "Get a quote",
-    "Kontakt": "Contact",
-    "Ydelser": "Services",
-    "Om os": "About us",
+HOME_CALLS_TO_ACTION = {
+    "quote": "Get a free quote",
+    "services": "See our services",
 }
 
 
-def STANDARD_PAGES_EN(company):
-    """The "Ydelser" and "Om os" pages, keyed by their Danish slugs."""
-    name = company["company_name"]
+def services_page(company):
+    return {
+        "title": "Services",
+        "slug": "services",
+        "intro": f"Here is how {company['company_name']} can help you.",
+    }
+
+
+def about_page(company):
     trade_company = COMPANIES_EN[company["key"]]["trade_company"]
     return {
-        "ydelser": {
-            "title": "Services",
-            "intro": f"Here is how {name} can help you.",
-        },
-        "om-os": {
-            "title": "About us",
-            "intro": f"{name} is a local, authorised {trade_company}.",
-            "body": (
-                "<p>We are a small team of skilled fitters who see each job through "
-                "ourselves, from the first visit to the finished work.</p>"
-            ),
-        },
+        "title": "About us",
+        "slug": "about-us",
+        "intro": f"{company['company_name']} is a local, authorised {trade_company}.",
+        "body": (
+            "<p>We are a small team of skilled fitters who see each job through "
+            "ourselves, from the first visit to the finished work.</p>"
+        ),
+    }
+
+
+def policy_page(company):
+    return {
+        "title": "Privacy policy",
+        "slug": "privacy-policy",
+        "intro": policy_intro(company),
+        "sections": policy_sections(company),
     }
 
 
@@ -195,10 +198,15 @@ def policy_sections(company):
     ]
 
 
+def form_subject(title):
+    return f"New enquiry: {title}"
+
+
 def quote_form(company):
     """English texts of the quote form; ``fields`` are (label, help_text) pairs."""
     return {
         "title": "Get a quote",
+        "slug": "get-a-quote",
         "intro": (
             "<p>Tell us about the job and we will get back to you with a free, no-obligation "
             "quote. Photos of the installation help us give you an accurate price.</p>"
@@ -235,6 +243,7 @@ def contact_form(company):
     """English texts of the contact form; ``fields`` are (label, help_text) pairs."""
     return {
         "title": "Contact",
+        "slug": "contact",
         "intro": (
             f"<p>Write to us or call us on {company['phone']}. We usually reply the same day.</p>"
         ),

@@ -24,9 +24,13 @@ from wagtail.models import (
     Site,
 )
 
+from forms_app.models import FormField, FormPage, FormSubmission
+from forms_app.permissions import STAFF_PERMISSIONS
+
 from . import demo_content
 from .demo_content_en import COMPANIES_EN
 from .models import CompanySettings, HomePage, PrivacyPolicyPage, StandardPage
+from .sites import site_roots
 from .translations import translate_demo_site
 
 logger = logging.getLogger(__name__)
@@ -41,7 +45,7 @@ EDITOR_DOCUMENT_PERMISSIONS = [
 ]
 
 
-def setup_sites(stdout=None):
+def setup_sites():
     """Make sure both sites exist with demo content; return ``{key: Site}``."""
     with transaction.atomic():
         locale = Locale.objects.get_or_create(language_code="da")[0]
@@ -125,8 +129,6 @@ def _setup_company(root, locale, company, *, is_default):
 
 def _form_page(home, company, spec):
     """A demo form page with its fields."""
-    from forms_app.models import FormField, FormPage
-
     page = FormPage(
         title=spec["title"],
         slug=spec["slug"],
@@ -138,7 +140,7 @@ def _form_page(home, company, spec):
         retention_period=spec["retention_period"],
         retention_reason=spec["retention_reason"],
         to_address=company["email"],
-        subject=f"Ny henvendelse: {spec['title']}",
+        subject=demo_content.form_subject(spec["title"]),
     )
     # sort_order explicitly: unset, PostgreSQL would sort the fields (NULLs) in any order.
     page.form_fields = [
@@ -156,9 +158,6 @@ def _form_page(home, company, spec):
 
 def ensure_staff_group(name, site):
     """Customer service: read, handle, export and delete submissions of ``site`` only."""
-    from forms_app.models import FormSubmission
-    from forms_app.permissions import STAFF_PERMISSIONS
-
     group, _created = Group.objects.get_or_create(name=name)
     group.permissions.add(Permission.objects.get(codename="access_admin"))
     content_type = ContentType.objects.get_for_model(FormSubmission)
@@ -192,13 +191,14 @@ def _ensure_site(home, key, company, *, is_default):
 
 def _create_demo_pages(home, company):
     """Pages, forms and the home page body for a newly created site; returns the policy."""
+    spec = demo_content.services_page(company)
     services = _add(
         home,
         StandardPage(
-            title="Ydelser",
-            slug="ydelser",
+            title=spec["title"],
+            slug=spec["slug"],
             show_in_menus=True,
-            intro=f"Det kan {company['company_name']} hjælpe dig med.",
+            intro=spec["intro"],
             body=[
                 block
                 for title, text in company["services"]
@@ -209,41 +209,37 @@ def _create_demo_pages(home, company):
             ],
         ),
     )
+    spec = demo_content.about_page(company)
     _add(
         home,
         StandardPage(
-            title="Om os",
-            slug="om-os",
+            title=spec["title"],
+            slug=spec["slug"],
             show_in_menus=True,
-            intro=f"{company['company_name']} er en lokal, autoriseret "
-            f"{company['trade_company']}.",
-            body=[
-                (
-                    "paragraph",
-                    "<p>Vi er et mindre team af faglærte montører, der selv står for "
-                    "opgaven fra første besøg til færdigt arbejde.</p>",
-                ),
-            ],
+            intro=spec["intro"],
+            body=[("paragraph", spec["body"])],
         ),
     )
+    spec = demo_content.policy_page(company)
     policy = _add(
         home,
         PrivacyPolicyPage(
-            title="Persondatapolitik",
-            slug="persondatapolitik",
-            intro=demo_content.policy_intro(company),
+            title=spec["title"],
+            slug=spec["slug"],
+            intro=spec["intro"],
             sections=[
                 ("section", {"heading": heading, "level": level, "body": body})
-                for heading, level, body in demo_content.policy_sections(company)
+                for heading, level, body in spec["sections"]
             ],
         ),
     )
     quote = _form_page(home, company, demo_content.quote_form(company))
     _form_page(home, company, demo_content.contact_form(company))
+    calls_to_action = demo_content.HOME_CALLS_TO_ACTION
     home.body = [
         ("paragraph", f"<p>{company['home_body']}</p>"),
-        ("call_to_action", {"text": "Få et uforpligtende tilbud", "page": quote, "url": ""}),
-        ("call_to_action", {"text": "Se vores ydelser", "page": services, "url": ""}),
+        ("call_to_action", {"text": calls_to_action["quote"], "page": quote, "url": ""}),
+        ("call_to_action", {"text": calls_to_action["services"], "page": services, "url": ""}),
     ]
     home.save_revision().publish()
     return policy
@@ -288,8 +284,7 @@ def ensure_editor_group(name, site, collection):
     """
     group, _created = Group.objects.get_or_create(name=name)
     group.permissions.add(Permission.objects.get(codename="access_admin"))
-    # Every language's tree of the site: the English home is a sibling of the Danish one.
-    for root in site.root_page.get_translations(inclusive=True):
+    for root in site_roots(site):
         for codename in EDITOR_PAGE_PERMISSIONS:
             GroupPagePermission.objects.get_or_create(
                 group=group,

@@ -11,6 +11,8 @@ from wagtail.models import Locale
 from wagtail_localize.models import Translation, TranslationSource
 from wagtail_localize.strings import extract_strings
 
+from forms_app.models import FormPage
+
 from . import demo_content, demo_content_en
 from .models import PrivacyPolicyPage, StandardPage
 
@@ -25,71 +27,76 @@ def html_pairs(danish, english):
     return {da.data: en.data for (da, _attrs), (en, _attrs2) in pairs}
 
 
+def demo_pages(company):
+    """``(model, Danish texts, English texts)`` for each demo page below a home page."""
+    danish, english = demo_content, demo_content_en
+    return [
+        (StandardPage, danish.services_page(company), english.services_page(company)),
+        (StandardPage, danish.about_page(company), english.about_page(company)),
+        (PrivacyPolicyPage, danish.policy_page(company), english.policy_page(company)),
+        (FormPage, danish.quote_form(company), english.quote_form(company)),
+        (FormPage, danish.contact_form(company), english.contact_form(company)),
+    ]
+
+
 def company_pairs(company):
     """Every Danish demo string of one company paired with its English translation."""
-    key = company["key"]
-    en = demo_content_en.COMPANIES_EN[key]
+    en = demo_content_en.COMPANIES_EN[company["key"]]
     pairs = {
         company["home_title"]: en["home_title"],
         company["home_intro"]: en["home_intro"],
         **html_pairs(f"<p>{company['home_body']}</p>", f"<p>{en['home_body']}</p>"),
-        **demo_content_en.HOME_CTA_EN,
-        **demo_content_en.PAGE_TITLES_EN,
-        **html_pairs(demo_content.policy_intro(company), demo_content_en.policy_intro(company)),
     }
+    for target, text in demo_content.HOME_CALLS_TO_ACTION.items():
+        pairs[text] = demo_content_en.HOME_CALLS_TO_ACTION[target]
     for (da_title, da_text), (en_title, en_text) in zip(
         company["services"], en["services"], strict=True
     ):
         pairs[da_title] = en_title
         pairs.update(html_pairs(f"<p>{da_text}</p>", f"<p>{en_text}</p>"))
-    for (da_heading, _level, da_body), (en_heading, _level2, en_body) in zip(
-        demo_content.policy_sections(company),
-        demo_content_en.policy_sections(company),
-        strict=True,
-    ):
-        pairs[da_heading] = en_heading
-        pairs.update(html_pairs(da_body, en_body))
-    standard = demo_content_en.STANDARD_PAGES_EN(company)
-    pairs[f"Det kan {company['company_name']} hjælpe dig med."] = standard["ydelser"]["intro"]
-    pairs[f"{company['company_name']} er en lokal, autoriseret {company['trade_company']}."] = (
-        standard["om-os"]["intro"]
-    )
-    pairs.update(
-        html_pairs(
-            "<p>Vi er et mindre team af faglærte montører, der selv står for opgaven fra "
-            "første besøg til færdigt arbejde.</p>",
-            standard["om-os"]["body"],
-        )
-    )
-    for da_form, en_form in (
-        (demo_content.quote_form(company), demo_content_en.quote_form(company)),
-        (demo_content.contact_form(company), demo_content_en.contact_form(company)),
-    ):
-        pairs[da_form["title"]] = en_form["title"]
-        pairs[da_form["consent_text"]] = en_form["consent_text"]
-        pairs[da_form["retention_reason"]] = en_form["retention_reason"]
-        pairs.update(html_pairs(da_form["intro"], en_form["intro"]))
-        pairs.update(html_pairs(da_form["thank_you_text"], en_form["thank_you_text"]))
-        pairs[f"Ny henvendelse: {da_form['title']}"] = f"New enquiry: {en_form['title']}"
-        for (label, _type, _required, help_text), (en_label, en_help) in zip(
-            da_form["fields"], en_form["fields"], strict=True
-        ):
-            pairs[label] = en_label
-            if help_text:
-                pairs[help_text] = en_help
+    for model, danish, english in demo_pages(company):
+        pairs[danish["title"]] = english["title"]
+        if model is FormPage:
+            pairs.update(form_pairs(danish, english))
+        elif model is PrivacyPolicyPage:
+            pairs.update(html_pairs(danish["intro"], english["intro"]))
+            for (da_heading, _level, da_body), (en_heading, _level2, en_body) in zip(
+                danish["sections"], english["sections"], strict=True
+            ):
+                pairs[da_heading] = en_heading
+                pairs.update(html_pairs(da_body, en_body))
+        else:
+            # A standard page's intro is a plain CharField: one string, not HTML segments.
+            pairs[danish["intro"]] = english["intro"]
+            if "body" in danish:
+                pairs.update(html_pairs(danish["body"], english["body"]))
     return pairs
 
 
-ENGLISH_SLUGS = {
-    "ydelser": "services",
-    "om-os": "about-us",
-    "persondatapolitik": "privacy-policy",
-    "tilbud": "get-a-quote",
-    "kontakt": "contact",
-}
+def form_pairs(danish, english):
+    """The strings of one demo form page (its title aside) and of its fields."""
+    pairs = {
+        danish["consent_text"]: english["consent_text"],
+        danish["retention_reason"]: english["retention_reason"],
+        **html_pairs(danish["intro"], english["intro"]),
+        **html_pairs(danish["thank_you_text"], english["thank_you_text"]),
+        demo_content.form_subject(danish["title"]): demo_content_en.form_subject(english["title"]),
+    }
+    for (label, _type, _required, help_text), (en_label, en_help) in zip(
+        danish["fields"], english["fields"], strict=True
+    ):
+        pairs[label] = en_label
+        if help_text:
+            pairs[help_text] = en_help
+    return pairs
 
 
-def translate_page(page, locale, pairs):
+def slug_pairs(company):
+    """``{Danish slug: English slug}`` of the demo pages; other slugs stay as they are."""
+    return {danish["slug"]: english["slug"] for _model, danish, english in demo_pages(company)}
+
+
+def translate_page(page, locale, pairs, slugs):
     """Create (or refresh) the synced translation of ``page`` in ``locale`` and publish it."""
     source, _created = TranslationSource.get_or_create_from_instance(page)
     translation, _created = Translation.objects.get_or_create(
@@ -98,7 +105,7 @@ def translate_page(page, locale, pairs):
     po = translation.export_po()
     for entry in po:
         if entry.msgctxt == "slug":
-            entry.msgstr = ENGLISH_SLUGS.get(entry.msgid, entry.msgid)
+            entry.msgstr = slugs.get(entry.msgid, entry.msgid)
         else:
             entry.msgstr = pairs.get(entry.msgid, "")
     translation.import_po(po)
@@ -115,18 +122,10 @@ def translate_page(page, locale, pairs):
 
 def translate_demo_site(home, company):
     """English versions of the home page and the demo pages beneath it, if still there."""
-    from forms_app.models import FormPage
-
     locale = Locale.objects.get(language_code="en")
-    pairs = company_pairs(company)
-    translate_page(home, locale, pairs)
-    for model, slug in (
-        (StandardPage, "ydelser"),
-        (StandardPage, "om-os"),
-        (PrivacyPolicyPage, "persondatapolitik"),
-        (FormPage, "tilbud"),
-        (FormPage, "kontakt"),
-    ):
-        page = model.objects.child_of(home).filter(slug=slug).first()
+    pairs, slugs = company_pairs(company), slug_pairs(company)
+    translate_page(home, locale, pairs, slugs)
+    for model, danish, _english in demo_pages(company):
+        page = model.objects.child_of(home).filter(slug=danish["slug"]).first()
         if page is not None:
-            translate_page(page, locale, pairs)
+            translate_page(page, locale, pairs, slugs)

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.utils import translation
 from wagtail.models import Page, Site
 
+from home.sites import site_roots
+
 register = template.Library()
 
 
@@ -42,7 +44,7 @@ def language_versions(context):
             translations[item.locale.language_code] = item
     roots = {
         item.locale.language_code: item
-        for item in site.root_page.get_translations(inclusive=True).live().select_related("locale")
+        for item in site_roots(site).live().select_related("locale")
     }
     versions = []
     for code, name in settings.LANGUAGES:
