@@ -14,6 +14,7 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
+from wagtail.images.models import Image
 from wagtail.models import (
     Collection,
     GroupCollectionPermission,
@@ -260,8 +261,6 @@ def _collection(name):
 
 def _make_logo(company, collection):
     """A simple text logo on the brand colour, so each site is recognisable at a glance."""
-    from wagtail.images.models import Image
-
     image = PILImage.new("RGB", (480, 128), company["brand_colour"])
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=52)

@@ -44,7 +44,7 @@ if not SECURE_HSTS_PRELOAD:
 AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
 AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
 if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    STORAGES["default"] = {  # noqa: F405
+    STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
@@ -53,7 +53,7 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
         },
     }
 if os.environ.get("PRIVATE_AWS_STORAGE_BUCKET_NAME"):
-    STORAGES["private"] = {  # noqa: F405
+    STORAGES["private"] = {
         "BACKEND": "forms_app.storage.PrivateS3Storage",
         "OPTIONS": {"bucket_name": os.environ["PRIVATE_AWS_STORAGE_BUCKET_NAME"]},
     }

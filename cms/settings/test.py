@@ -21,7 +21,7 @@ atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 MEDIA_ROOT = _TMP / "media"
 PRIVATE_MEDIA_ROOT = _TMP / "private"
 STORAGES = {
-    **STORAGES,  # noqa: F405
+    **STORAGES,
     "private": {
         "BACKEND": "forms_app.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},

@@ -74,7 +74,7 @@ def send_notifications(submission):
                 from_address,
                 [submission.email],
             )
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - as above, for the receipt
             logger.error(
                 "Receipt for submission %s failed: %s", submission.pk, type(error).__name__
             )

@@ -154,7 +154,7 @@ def submission_rows(queryset):
             photos[submission_id].append(key)
         for row in chunk:
             yield row, photos.get(row["id"], ())
-        chunk = photos = row = None  # noqa: F841 - free this chunk before reading the next
+        chunk = photos = row = None
 
 
 def iter_rows(queryset, columns):

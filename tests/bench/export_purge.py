@@ -67,7 +67,7 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -333,7 +333,7 @@ def prepare_site():
             label=label,
             defaults={"field_type": field_type, "choices": choices, "sort_order": sort_order},
         )
-    get_user_model().objects.create_superuser(username=SUPERUSER, password="x")  # noqa: S106
+    get_user_model().objects.create_superuser(username=SUPERUSER, password="x")
     return page.pk
 
 

@@ -40,7 +40,7 @@ def free_port():
 @pytest.fixture(scope="session")
 def s3_endpoint():
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own venv's moto_server, on loopback
+    server = subprocess.Popen(
         [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

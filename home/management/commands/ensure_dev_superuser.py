@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("ensure_dev_superuser only runs with DEBUG on (development).")
-        User = get_user_model()  # noqa: N806
+        User = get_user_model()
         if User.objects.filter(username="admin").exists():
             self.stdout.write(
                 "Admin login: user 'admin' (password as printed when it was created; "
