@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from wagtail.permission_policies.sites import SitePermissionPolicy
 
+from home.sites import site_roots
+
 from .models import FormPage, FormSubmission
 
 # The actions of the policy; each is the permission "<action>_formsubmission".
@@ -71,7 +73,7 @@ def pages_on_sites_q(sites):
     sibling of the Danish one, not below it)."""
     query = Q(pk__in=[])
     for site in sites.select_related("root_page"):
-        for root in site.root_page.get_translations(inclusive=True):
+        for root in site_roots(site):
             query |= Q(path__startswith=root.path)
     return query
 

@@ -1,10 +1,11 @@
-"""Shared fixtures: both sites set up exactly as `make run` sets them up."""
+"""Shared fixtures: both sites set up exactly as `make run` sets them up, and one user per role."""
 
 import pytest
 from django.core.cache import cache
 from wagtail.models import Site
 
 from home.setup import setup_sites
+from tests.factories import EL_STAFF, VVS_EDITORS, VVS_STAFF, UserFactory
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +36,31 @@ def vvs_site(sites) -> Site:
 @pytest.fixture
 def el_site(sites) -> Site:
     return sites["mihel"]
+
+
+# The users tests log in as: one per role, on top of the groups setup_sites makes.
+
+
+@pytest.fixture
+def superuser(sites):
+    return UserFactory(username="admin", superuser=True)
+
+
+@pytest.fixture
+def vvs_staff(sites):
+    """MIH VVS customer service: the VVS site's submissions (view, change, delete, export)."""
+    return UserFactory(username="vvs-kundeservice", groups=[VVS_STAFF])
+
+
+@pytest.fixture
+def el_staff(sites):
+    return UserFactory(username="el-kundeservice", groups=[EL_STAFF])
+
+
+@pytest.fixture
+def vvs_editor(sites):
+    """A MIH VVS editor: the VVS pages, images and settings, no submissions."""
+    return UserFactory(username="vvs-redaktor", groups=[VVS_EDITORS])
 
 
 @pytest.fixture(autouse=True)

@@ -175,9 +175,11 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
         return FormSubmission
 
     def get_data_fields(self):
-        """Wagtail's submissions listing: editor fields plus proof columns."""
+        """Wagtail's submissions listing: editor fields (photos as a count, not a column of
+        empty values: they are rows of their own) plus proof columns."""
+        photo_keys = {f.clean_name for f in self.get_form_fields() if f.field_type == "photos"}
         return [
-            *super().get_data_fields(),
+            *(field for field in super().get_data_fields() if field[0] not in photo_keys),
             ("photo_count", _("Photos")),
             ("status", _("Status")),
             ("consent_given_at", _("Consent given")),

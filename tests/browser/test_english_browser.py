@@ -5,21 +5,13 @@ import re
 import pytest
 
 from forms_app.models import FormSubmission
-from home.setup import setup_sites
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def live_sites(transactional_db):
-    return setup_sites()
-
-
-def test_visitor_switches_to_english_and_sends_the_contact_form(
-    page, site_url, live_sites, screenshot
-):
+def test_visitor_switches_to_english_and_sends_the_contact_form(page, site_url, sites, screenshot):
     page.goto(site_url("mihel", "/kontakt/"))
     assert page.locator("html").get_attribute("lang") == "da"
     page.get_by_role("navigation", name="Sprog").get_by_role("link", name="English").click()

@@ -7,16 +7,10 @@ import pytest
 from PIL import Image
 
 from forms_app.models import FormSubmission, SubmissionPhoto
-from home.setup import setup_sites
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def live_sites(transactional_db):
-    return setup_sites()
 
 
 @pytest.fixture
@@ -29,9 +23,7 @@ def photo_file(tmp_path):
     return path
 
 
-def test_visitor_sends_a_quote_request_with_a_photo(
-    page, site_url, live_sites, photo_file, screenshot
-):
+def test_visitor_sends_a_quote_request_with_a_photo(page, site_url, sites, photo_file, screenshot):
     page.goto(site_url("mihvvs"))
     page.get_by_role("link", name="Få et uforpligtende tilbud").click()
     page.wait_for_url(re.compile(r"/tilbud/$"))

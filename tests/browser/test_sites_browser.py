@@ -4,19 +4,12 @@ import re
 
 import pytest
 
-from home.setup import setup_sites
-
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def live_sites(transactional_db):
-    return setup_sites()
-
-
-def test_visitor_sees_each_company_and_its_policy(page, site_url, live_sites, screenshot):
+def test_visitor_sees_each_company_and_its_policy(page, site_url, sites, screenshot):
     page.goto(site_url("mihvvs"))
     assert page.locator("html").get_attribute("lang") == "da"
     assert page.get_by_role("img", name="MIH VVS ApS").is_visible()

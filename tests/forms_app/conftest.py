@@ -6,8 +6,6 @@ from pathlib import Path
 import pillow_heif
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -70,33 +68,6 @@ def post_quote(client, quote_page):
         return client.post("/tilbud/", payload, HTTP_HOST=host, **extra)
 
     return post
-
-
-VVS_STAFF = "MIH VVS kundeservice"
-EL_STAFF = "MIH El kundeservice"
-VVS_EDITORS = "MIH VVS redaktører"
-
-
-def make_user(username, *groups):
-    user = get_user_model().objects.create_user(username=username, password="x")
-    for name in groups:
-        user.groups.add(Group.objects.get(name=name))
-    return user
-
-
-@pytest.fixture
-def vvs_staff(sites):
-    return make_user("vvs-kundeservice", VVS_STAFF)
-
-
-@pytest.fixture
-def el_staff(sites):
-    return make_user("el-kundeservice", EL_STAFF)
-
-
-@pytest.fixture
-def vvs_editor(sites):
-    return make_user("vvs-redaktor", VVS_EDITORS)
 
 
 def private_files():

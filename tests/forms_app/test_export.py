@@ -4,8 +4,6 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +13,7 @@ from openpyxl import load_workbook
 
 from forms_app.models import (
     FormField,
+    FormPage,
     FormSubmission,
     StaffAction,
     SubmissionPhoto,
@@ -29,7 +28,8 @@ from forms_app.staff.export import (
     xlsx_file,
 )
 from home.models import PrivacyPolicyPage
-from tests.forms_app.conftest import photo_bytes, upload
+from tests.assertions import assert_permission_denied, assert_sent_to_login
+from tests.factories import FormSubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,45 +38,26 @@ BOM = "\ufeff"
 FIXED_KEYS = [key for key, _label in FIXED_COLUMNS]
 
 
-def make_user(username, *groups):
-    user = get_user_model().objects.create_user(username=username, password="x")
-    for name in groups:
-        user.groups.add(Group.objects.get(name=name))
-    return user
+# Danish letters, a formula and an international phone number, as a visitor types them.
+TRICKY_ANSWERS = {
+    "navn": "Søren Ærø-Åberg",
+    "adresse": "=SUM(A1)",
+    "telefon": "+45 12 34 56 78",
+    "beskrivelse_af_opgaven": "Utæt rør på badeværelset; vandet løber ud på gulvet.",
+}
 
 
 @pytest.fixture
-def vvs_staff(sites):
-    return make_user("vvs-kundeservice", "MIH VVS kundeservice")
-
-
-@pytest.fixture
-def vvs_editor(sites):
-    return make_user("vvs-redaktor", "MIH VVS redaktører")
-
-
-@pytest.fixture
-def tricky_data(quote_data):
-    """Danish letters, a formula and an international phone number, as a visitor types them."""
-    return {
-        **quote_data,
-        "navn": "Søren Ærø-Åberg",
-        "adresse": "=SUM(A1)",
-        "telefon": "+45 12 34 56 78",
-        "beskrivelse_af_opgaven": "Utæt rør på badeværelset; vandet løber ud på gulvet.",
-    }
-
-
-@pytest.fixture
-def submissions(post_quote, quote_data, tricky_data):
+def submissions(quote_page, el_site):
     """Two VVS quotes (one in summer with a photo, one in winter) and one El quote."""
     with freeze_time("2026-05-20 08:30:00"):  # UTC; 10:30 summer time in Copenhagen
-        photo = upload("bad.jpg", photo_bytes("JPEG"))
-        assert post_quote(tricky_data, {"billeder_af_installationen": [photo]}).status_code == 302
+        FormSubmissionFactory(page=quote_page, answers=TRICKY_ANSWERS, with_photo=True)
     with freeze_time("2026-01-15 08:30:00"):  # UTC; 09:30 winter time in Copenhagen
-        assert post_quote(quote_data).status_code == 302
-    el_data = {**quote_data, "navn": "Elsebeth El-kunde", "e_mail": "el@example.dk"}
-    assert post_quote(el_data, host="mihel.localhost").status_code == 302
+        FormSubmissionFactory(page=quote_page)
+    el_quote = FormPage.objects.descendant_of(el_site.root_page).get(slug="tilbud")
+    FormSubmissionFactory(
+        page=el_quote, answers={"navn": "Elsebeth El-kunde", "e_mail": "el@example.dk"}
+    )
     return FormSubmission.objects.order_by("submit_time")
 
 
@@ -211,11 +192,11 @@ class TestCsv:
         assert response.status_code == 400
         assert not StaffAction.objects.exists()
 
-    def test_newer_policy_version(self, client, vvs_staff, vvs_site, post_quote, quote_data):
+    def test_newer_policy_version(self, client, vvs_staff, vvs_site):
         policy = PrivacyPolicyPage.objects.descendant_of(vvs_site.root_page).get()
-        assert post_quote(quote_data).status_code == 302
+        FormSubmissionFactory()
         policy.save_revision().publish()
-        assert post_quote({**quote_data, "navn": "Anden Kunde"}).status_code == 302
+        FormSubmissionFactory(answers={"navn": "Anden Kunde"})
         client.force_login(vvs_staff)
         rows = as_dicts(csv_rows(get_csv(client)[1]))
         assert {row["Navn"]: row["policy_version"] for row in rows} == {
@@ -227,18 +208,16 @@ class TestCsv:
             row = next(row for row in rows if int(row["id"]) == submission.pk)
             assert row["policy_version"] == str(expected)
 
-    def test_query_count_does_not_grow_with_rows(self, post_quote, quote_data, quote_page):
+    def test_query_count_does_not_grow_with_rows(self, quote_page):
         def queries_for_export():
             with CaptureQueriesContext(connection) as queries:
                 list(csv_stream(FormSubmission.objects.all()))
             return len(queries)
 
-        post_quote(
-            quote_data, {"billeder_af_installationen": [upload("a.jpg", photo_bytes("JPEG"))]}
-        )
+        FormSubmissionFactory(page=quote_page, with_photo=True)
         few = queries_for_export()
         for n in range(4):
-            post_quote({**quote_data, "navn": f"Kunde {n}"})
+            FormSubmissionFactory(page=quote_page, answers={"navn": f"Kunde {n}"})
         assert queries_for_export() == few
 
 
@@ -308,9 +287,8 @@ class TestXlsx:
         for sheet_row in body:  # no cell became a formula
             assert not any(isinstance(v, str) and v.startswith("=") for v in sheet_row)
 
-    def test_control_characters_are_dropped(self, post_quote, quote_data):
-        assert post_quote(quote_data).status_code == 302
-        FormSubmission.objects.update(form_data={"navn": "Bad\x07name"})
+    def test_control_characters_are_dropped(self, quote_page):
+        FormSubmissionFactory(page=quote_page, form_data={"navn": "Bad\x07name"})
         sheet = load_workbook(xlsx_file(FormSubmission.objects.all()), read_only=True).active
         [row] = as_dicts(list(sheet.iter_rows(values_only=True)))
         assert row["Navn"] == "Badname"
@@ -333,14 +311,11 @@ class TestAccessAndAudit:
 
     def test_user_without_export_permission_is_refused(self, client, vvs_editor, submissions):
         client.force_login(vvs_editor)
-        response = client.get(EXPORT_URL, {"format": "csv"})
-        assert response.status_code in (302, 403)
+        assert_permission_denied(client.get(EXPORT_URL, {"format": "csv"}))
         assert not StaffAction.objects.exists()
 
     def test_anonymous_is_sent_to_login(self, client, submissions):
-        response = client.get(EXPORT_URL, {"format": "csv"})
-        assert response.status_code == 302
-        assert "/login/" in response["Location"]
+        assert_sent_to_login(client.get(EXPORT_URL, {"format": "csv"}))
         assert not StaffAction.objects.exists()
 
     def test_unknown_format_is_400(self, client, vvs_staff, submissions):
@@ -350,9 +325,8 @@ class TestAccessAndAudit:
         assert b"csv" in response.content and b"xlsx" in response.content
         assert not StaffAction.objects.exists()
 
-    def test_superuser_exports_both_sites(self, client, sites, submissions):
-        admin = get_user_model().objects.create_superuser(username="admin", password="x")
-        client.force_login(admin)
+    def test_superuser_exports_both_sites(self, client, superuser, submissions):
+        client.force_login(superuser)
         rows = as_dicts(csv_rows(get_csv(client)[1]))
         assert len(rows) == 3
         counts = dict(

@@ -4,21 +4,23 @@ import io
 
 import openpyxl
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from forms_app.models import FormSubmission
-from tests.forms_app.conftest import photo_bytes, upload
+from tests.assertions import assert_permission_denied, assert_sent_to_login
+from tests.factories import (
+    EL_STAFF,
+    VVS_EDITORS,
+    VVS_STAFF,
+    FormSubmissionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
+# "anonymous", or the name of the user fixture (tests/conftest.py) to log in as.
 USERS = ["anonymous", "vvs_editor", "el_staff", "vvs_staff", "superuser"]
-GROUPS = {
-    "vvs_editor": "MIH VVS redaktører",
-    "el_staff": "MIH El kundeservice",
-    "vvs_staff": "MIH VVS kundeservice",
-}
 # Who gets the VVS submission's data on each surface.
 ALLOWED = {
     "inbox": {"vvs_staff", "superuser"},
@@ -51,24 +53,17 @@ DENIED = {
 
 
 @pytest.fixture
-def submission(post_quote, quote_data, client):
-    post_quote(quote_data, {"billeder_af_installationen": [upload("a.jpg", photo_bytes("JPEG"))]})
-    client.logout()
-    return FormSubmission.objects.get()
+def submission(quote_page):
+    """Mette's quote to MIH VVS, with a photo."""
+    return FormSubmissionFactory(page=quote_page, with_photo=True)
 
 
-def login(client, who):
-    if who == "anonymous":
-        return
-    if who == "superuser":
-        user = get_user_model().objects.create_superuser("root", "root@example.dk", "x" * 16)
-    else:
-        user = get_user_model().objects.create_user(who, password="x" * 16)
-        user.groups.add(Group.objects.get(name=GROUPS[who]))
-    client.force_login(user)
+def login(client, request, who):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
 
 
-def request(client, surface, submission):
+def visit(client, surface, submission):
     page_id, photo = submission.page_id, submission.photos.get()
     match surface:
         case "inbox":
@@ -107,11 +102,9 @@ def body(response):
 
 def assert_refused(response, expected):
     if expected == "login":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("wagtailadmin_login") + "?next=")
+        assert_sent_to_login(response)
     elif expected == "home":
-        assert response.status_code == 302
-        assert response["Location"] == reverse("wagtailadmin_home")
+        assert_permission_denied(response)
     elif expected == "empty":
         assert response.status_code == 200
     else:
@@ -120,9 +113,9 @@ def assert_refused(response, expected):
 
 @pytest.mark.parametrize("surface", list(ALLOWED))
 @pytest.mark.parametrize("who", USERS)
-def test_permission_matrix(client, submission, who, surface):
-    login(client, who)
-    response = request(client, surface, submission)
+def test_permission_matrix(client, request, submission, who, surface):
+    login(client, request, who)
+    response = visit(client, surface, submission)
     content = body(response)
     if who in ALLOWED[surface]:
         assert response.status_code == 200, (who, surface, response.status_code)
@@ -150,9 +143,7 @@ def test_permission_matrix(client, submission, who, surface):
 def test_no_group_holds_a_global_submission_permission(sites):
     """A global submission permission means every site (forms_app/permissions.py), so the
     groups that setup_sites makes hold theirs per site only."""
-    from django.contrib.auth.models import Permission
-
-    assert Group.objects.filter(name__in=GROUPS.values()).count() == 3
+    assert Group.objects.filter(name__in=[VVS_EDITORS, EL_STAFF, VVS_STAFF]).count() == 3
     assert not Permission.objects.filter(
         content_type__app_label="forms_app", group__isnull=False
     ).exists()
@@ -160,9 +151,7 @@ def test_no_group_holds_a_global_submission_permission(sites):
 
 def test_a_global_permission_means_every_site(client, submission):
     """As Wagtail's SitePermissionPolicy treats site settings: documented, and proven here."""
-    from django.contrib.auth.models import Permission
-
-    user = get_user_model().objects.create_user("auditor", password="x" * 16)
+    user = UserFactory(username="auditor")
     user.user_permissions.add(
         Permission.objects.get(codename="access_admin"),
         Permission.objects.get(

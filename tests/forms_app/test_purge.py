@@ -9,20 +9,19 @@ from freezegun import freeze_time
 
 from forms_app.models import FormSubmission, StaffAction, SubmissionPhoto
 from forms_app.purge import purge_expired
-from tests.forms_app.conftest import photo_bytes, private_files, upload
+from tests.factories import FormSubmissionFactory
+from tests.forms_app.conftest import private_files
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def quotes(post_quote, quote_data):
+def quotes(quote_page):
     """Three quotes received 2026-01-15 (kept until 2027-01-15), one with a photo."""
     with freeze_time("2026-01-15 10:00:00"):
-        post_quote(
-            quote_data, {"billeder_af_installationen": [upload("a.jpg", photo_bytes("JPEG"))]}
-        )
-        post_quote({**quote_data, "e_mail": "b@example.dk"})
-        post_quote({**quote_data, "e_mail": "c@example.dk"})
+        FormSubmissionFactory(page=quote_page, with_photo=True)
+        FormSubmissionFactory(page=quote_page, answers={"e_mail": "b@example.dk"})
+        FormSubmissionFactory(page=quote_page, answers={"e_mail": "c@example.dk"})
     return list(FormSubmission.objects.order_by("pk"))
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 
 from forms_app.models import FormSubmission, SubmissionPhoto
 from forms_app.purge import purge_expired
+from tests.factories import FormSubmissionFactory, SubmissionPhotoFactory
 from tests.forms_app.conftest import GPS_IFD, photo_bytes, upload
 
 MOTO_SERVER = Path(sys.executable).with_name("moto_server")
@@ -107,11 +108,11 @@ def test_photos_land_private_and_clean_in_the_bucket(bucket, post_quote, quote_d
         SubmissionPhoto.objects.first().file.url  # noqa: B018 - no URL, not even signed
 
 
-def test_staff_read_photos_through_the_view(bucket, client, post_quote, quote_data, vvs_staff):
-    post_quote(quote_data, {"billeder_af_installationen": [upload("a.jpg", photo_bytes("PNG"))]})
-    photo = SubmissionPhoto.objects.get()
+def test_staff_read_photos_through_the_view(bucket, client, quote_page, vvs_staff):
+    photo = SubmissionPhotoFactory(
+        submission=FormSubmissionFactory(page=quote_page), image_format="PNG"
+    )
     url = reverse("henvendelser:photo", args=[photo.key])
-    client.logout()
     assert client.get(url).status_code == 404
     client.force_login(vvs_staff)
     response = client.get(url)
