@@ -174,18 +174,13 @@ class FormSubmission(AbstractFormSubmission):
             return None, None
         return self.policy_page.get_publication(self.policy_revision_id)
 
-    def get_data(self, *, policy_versions=None):
-        """Wagtail's row of this submission: its form data plus the proof columns of
-        ``FormPage.get_data_fields``. A listing passes ``policy_versions`` (from
-        :meth:`FormSubmissionQuerySet.policy_versions`) to number policies once, not per row.
-        """
+    def get_data(self):
+        """Wagtail's row of this submission (its per-form listing): the form data plus the
+        proof columns of ``FormPage.get_data_fields``."""
         data = super().get_data()
-        if policy_versions is None:
-            version, _published_at = self.policy_publication()
-        else:
-            version = policy_versions.get(self.policy_revision_id)
+        version, _published_at = self.policy_publication()
         data.update(
-            # len(): a listing's prefetch_related("photos") answers it without a query.
+            # len(): the listing's prefetch_related("photos") answers it without a query.
             photo_count=len(self.photos.all()),
             status=self.get_status_display(),
             consent_given_at=self.consent_given_at,

@@ -17,15 +17,15 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.ui.tables import Column, StatusFlagColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
-from wagtail.admin.widgets import Button
+from wagtail.admin.widgets import HeaderButton
 from wagtail.models import Revision
 
 from ..models import FormSubmission, StaffAction, SubmissionStatus
 from ..permissions import CHANGE, DELETE, EXPORT, VIEW, submissions_for, user_can
 from ..permissions import submission_permission_policy as policy
-from .queries import SEARCH_PARAM, SubmissionFilter, search
+from .queries import DEFAULT_ORDERING, SEARCH_PARAM, SubmissionFilter, search
 
 
 class InboxView(IndexView):
@@ -45,7 +45,7 @@ class InboxView(IndexView):
     page_title = gettext_lazy("Submissions")
     header_icon = "mail"
     paginate_by = 50
-    default_ordering = "-submit_time"
+    default_ordering = DEFAULT_ORDERING  # the sortable columns are queries.ORDERINGS
     columns = [
         TitleColumn(
             "submit_time",
@@ -54,20 +54,23 @@ class InboxView(IndexView):
             url_name="henvendelser:detail",
             sort_key="submit_time",
         ),
-        Column("name", label=gettext_lazy("Name"), sort_key="name"),
-        Column("email", label=gettext_lazy("Email")),
-        Column("phone", label=gettext_lazy("Phone")),
+        Column(
+            "name", label=gettext_lazy("Name"), accessor=lambda s: s.name or "–", sort_key="name"
+        ),
+        Column("email", label=gettext_lazy("Email"), accessor=lambda s: s.email or "–"),
+        Column("phone", label=gettext_lazy("Phone"), accessor=lambda s: s.phone or "–"),
         Column("page", label=gettext_lazy("Form"), accessor="page.title"),
         Column("site", label=gettext_lazy("Site"), accessor="site.site_name"),
         Column("status", label=gettext_lazy("Status"), accessor="get_status_display"),
         Column(
             "retain_until",
             label=gettext_lazy("Keep until"),
-            accessor=lambda s: (
-                date_format(s.retain_until, "j. b Y")
-                + (f" ({_('legal hold')})" if s.legal_hold else "")
-            ),
+            accessor=lambda s: date_format(s.retain_until, "j. b Y"),
             sort_key="retain_until",
+        ),
+        # A tag only where it applies: held submissions are never deleted automatically.
+        StatusFlagColumn(
+            "legal_hold", label=gettext_lazy("Legal hold"), true_label=gettext_lazy("legal hold")
         ),
         Column("photos", label=gettext_lazy("Photos"), accessor=lambda s: len(s.photos.all())),
     ]
@@ -91,40 +94,32 @@ class InboxView(IndexView):
         return [self.ordering] if isinstance(self.ordering, str) else list(self.ordering or [])
 
     @cached_property
-    def header_more_buttons(self):
+    def header_buttons(self):
+        """Exports of the current search, filter and sort, and the data-subject requests, in
+        plain sight (Wagtail re-renders them when the results refresh)."""
         user = self.request.user
         query = self.request.GET.copy()
-        for key in (self.page_kwarg, "ordering", "_w_filter_fragment"):
+        for key in (self.page_kwarg, "_w_filter_fragment"):
             query.pop(key, None)
         buttons = []
         if policy.user_has_permission(user, EXPORT):
             export_url = reverse("henvendelser:export")
-            exports = [(_("Export CSV"), "csv", 10), (_("Export Excel"), "xlsx", 20)]
-            for label, fmt, priority in exports:
+            for label, fmt in ((_("Export CSV"), "csv"), (_("Export Excel"), "xlsx")):
                 query["format"] = fmt
                 buttons.append(
-                    Button(
-                        label,
-                        url=f"{export_url}?{query.urlencode()}",
-                        icon_name="download",
-                        priority=priority,
+                    HeaderButton(
+                        label, url=f"{export_url}?{query.urlencode()}", icon_name="download"
                     )
                 )
         buttons.append(
-            Button(
-                _("Access request"),
-                url=reverse("henvendelser:access_request"),
-                icon_name="user",
-                priority=30,
+            HeaderButton(
+                _("Access request"), url=reverse("henvendelser:access_request"), icon_name="user"
             )
         )
         if policy.user_has_permission(user, DELETE):
             buttons.append(
-                Button(
-                    _("Erasure request"),
-                    url=reverse("henvendelser:erasure"),
-                    icon_name="bin",
-                    priority=40,
+                HeaderButton(
+                    _("Erasure request"), url=reverse("henvendelser:erasure"), icon_name="bin"
                 )
             )
         return buttons

@@ -18,6 +18,9 @@ from ..permissions import VIEW, form_pages_for, sites_user_can, submissions_for
 
 SEARCH_PARAM = "q"
 SEARCH_MAX_LENGTH = 100
+# The orders the inbox offers (its sortable columns); an export keeps the one chosen.
+ORDERINGS = {"submit_time", "name", "retain_until"}
+DEFAULT_ORDERING = "-submit_time"
 
 
 def search(queryset, value):
@@ -76,4 +79,7 @@ def filtered_submissions(request, action=VIEW):
     filterset = SubmissionFilter(request.GET or None, queryset=base, request=request)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     queryset = search(queryset, request.GET.get(SEARCH_PARAM))
-    return filterset, queryset.order_by("-submit_time", "-pk")
+    ordering = request.GET.get("ordering", DEFAULT_ORDERING)
+    if ordering.lstrip("-") not in ORDERINGS:
+        ordering = DEFAULT_ORDERING
+    return filterset, queryset.order_by(ordering, "-pk")

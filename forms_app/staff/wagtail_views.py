@@ -56,8 +56,11 @@ class GuardedDeleteSubmissionsView(DeleteSubmissionsView):
     """Wagtail's "delete submissions", for users with the delete permission on the site.
 
     Wagtail checks edit permission on the form page; deleting what visitors sent is a
-    customer-service decision, so ``delete_formsubmission`` on the site is needed too.
+    customer-service decision, so ``delete_formsubmission`` on the site is needed too. The
+    confirmation says how many of the chosen submissions a legal hold keeps.
     """
+
+    template_name = "forms_app/admin/confirm_delete_submissions.html"
 
     def get_queryset(self):
         if not user_can(self.request.user, DELETE, self.page.get_site()):
@@ -81,8 +84,8 @@ class GuardedDeleteSubmissionsView(DeleteSubmissionsView):
             messages.warning(
                 self.request,
                 ngettext(
-                    "One submission is on legal hold and was kept.",
-                    "%(count)d submissions are on legal hold and were kept.",
+                    "One submission is on legal hold and was not deleted.",
+                    "%(count)d submissions are on legal hold and were not deleted.",
                     self.held_count,
                 )
                 % {"count": self.held_count},

@@ -299,13 +299,19 @@ class TestWagtailsOwnDelete:
         other = FormSubmissionFactory(page=quote_page)
         client.force_login(superuser)
         url = self.url(quote_page, held) + f"&selected-submissions={other.pk}"
+        confirm = client.get(url).content.decode()
+        assert "Én af de valgte henvendelser er under retlig tilbageholdelse" in confirm
+        assert "Er du sikker på, at du vil slette denne henvendelse?" in confirm
+        # Only the held one chosen: nothing to confirm.
+        only_held = client.get(self.url(quote_page, held)).content.decode()
+        assert "Intet af det valgte kan slettes." in only_held and 'type="submit"' not in only_held
         response = client.post(url, follow=True)
         assert response.redirect_chain[0] == (
             reverse("wagtailforms:list_submissions", args=[quote_page.pk]),
             302,
         )
         assert list(FormSubmission.objects.values_list("pk", flat=True)) == [held.pk]
-        assert "er tilbageholdt og blev beholdt" in response.content.decode()
+        assert "er under retlig tilbageholdelse og blev ikke slettet" in response.content.decode()
         assert StaffAction.objects.get(action="erasure").count == 1
 
 

@@ -186,6 +186,16 @@ class TestCsv:
         rows = as_dicts(csv_rows(get_csv(client, q="søren")[1]))
         assert [row["Navn"] for row in rows] == ["Søren Ærø-Åberg"]
 
+    def test_keeps_the_inbox_sort(self, client, vvs_staff, submissions):
+        client.force_login(vvs_staff)
+        newest_first = [row["Navn"] for row in as_dicts(csv_rows(get_csv(client)[1]))]
+        assert newest_first == ["Søren Ærø-Åberg", "Mette Hansen"]  # May, then January
+        by_name = [row["Navn"] for row in as_dicts(csv_rows(get_csv(client, ordering="name")[1]))]
+        assert by_name == ["Mette Hansen", "Søren Ærø-Åberg"]
+        # An order the inbox does not offer falls back to newest first, never to an error.
+        bogus = as_dicts(csv_rows(get_csv(client, ordering="email; DROP TABLE")[1]))
+        assert [row["Navn"] for row in bogus] == newest_first
+
     def test_invalid_filter_exports_nothing(self, client, vvs_staff, submissions):
         client.force_login(vvs_staff)
         response = client.get(EXPORT_URL, {"format": "csv", "status": "bogus"})

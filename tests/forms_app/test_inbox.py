@@ -1,5 +1,7 @@
 """The staff inbox: only your own company's submissions, filters, search, detail, actions."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -65,6 +67,46 @@ def test_staff_see_only_their_own_company(staff_client, submissions):
 def test_search_and_filters(staff_client, submissions, params, expected):
     html = inbox(staff_client, **params)
     assert {name for name in ("Mette Hansen", "Jens Ølgaard") if name in html} == expected
+
+
+def names_in_order(html, names=("Mette Hansen", "Jens Ølgaard")):
+    return sorted((html.index(name), name) for name in names if name in html)
+
+
+def test_sorting_pagination_and_results_only_refresh(staff_client, submissions, settings):
+    """Wagtail's listing does the work: sortable columns, pages of results, and a URL that
+    returns just the results for an in-place refresh."""
+    by_name = inbox(staff_client, ordering="name")
+    assert [name for _at, name in names_in_order(by_name)] == ["Jens Ølgaard", "Mette Hansen"]
+    by_name_desc = inbox(staff_client, ordering="-name")
+    assert [name for _at, name in names_in_order(by_name_desc)] == ["Mette Hansen", "Jens Ølgaard"]
+
+    results = staff_client.get(reverse("henvendelser:inbox_results"), {"q": "ølgaard"})
+    html = results.content.decode()
+    assert results.status_code == 200 and "<html" not in html
+    assert "Jens Ølgaard" in html and "Mette Hansen" not in html
+
+    FormSubmissionFactory.create_batch(50, answers={"navn": "Masse Afsender"})
+    first, second = inbox(staff_client), inbox(staff_client, p=2)
+    assert first.count("Masse Afsender") == 50 and "Mette Hansen" not in first
+    assert "Mette Hansen" in second and "Jens Ølgaard" in second
+
+
+def test_legal_hold_is_tagged_in_the_list(staff_client, submissions):
+    mette = submissions["Mette Hansen"]
+    FormSubmission.objects.filter(pk=mette.pk).update(legal_hold=True)
+    html = inbox(staff_client)
+    tags = re.findall(r'class="w-status[^"]*">\s*retlig tilbageholdelse\s*</span>', html)
+    assert len(tags) == 1
+
+
+def test_export_buttons_carry_the_search_filter_and_sort(staff_client, submissions):
+    html = inbox(staff_client, q="jens", status="new", ordering="name", p="1")
+    export = reverse("henvendelser:export")
+    for fmt in ("csv", "xlsx"):
+        assert f"{export}?q=jens&amp;status=new&amp;ordering=name&amp;format={fmt}" in html
+    assert reverse("henvendelser:access_request") in html
+    assert reverse("henvendelser:erasure") in html
 
 
 def test_menu_item_only_for_staff(staff_client, submissions, vvs_editor):

@@ -201,7 +201,7 @@ def test_catalogue_has_no_untranslated_danish(tmp_path, monkeypatch):
     )
     catalogue = polib.pofile(str(tmp_path / "locale" / "da" / "LC_MESSAGES" / "django.po"))
     # The scan saw the code (Python and templates), not just the old catalogue.
-    assert catalogue.find("One submission is on legal hold and was kept.") is not None
+    assert catalogue.find("Unknown export format. Choose csv or xlsx.") is not None
     assert catalogue.find("Read our %(title)s") is not None
     missing = [e.msgid for e in catalogue.untranslated_entries() + catalogue.fuzzy_entries()]
     assert missing == []
