@@ -46,7 +46,7 @@ class InboxView(IndexView):
     header_icon = "mail"
     paginate_by = 50
     default_ordering = DEFAULT_ORDERING  # the sortable columns are queries.ORDERINGS
-    columns = [
+    all_columns = [
         TitleColumn(
             "submit_time",
             label=gettext_lazy("Received"),
@@ -74,6 +74,13 @@ class InboxView(IndexView):
         ),
         Column("photos", label=gettext_lazy("Photos"), accessor=lambda s: len(s.photos.all())),
     ]
+
+    @cached_property
+    def columns(self):
+        # Staff of one company need no "Site" column; it is there for whoever sees several.
+        if policy.sites_user_has_permission_for(self.request.user, VIEW).count() > 1:
+            return self.all_columns
+        return [column for column in self.all_columns if column.name != "site"]
 
     def get_base_queryset(self):
         return (

@@ -55,9 +55,11 @@ class SubmissionFilter(WagtailFilterSet):
         lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    legal_hold = django_filters.BooleanFilter(
+    # Choices rather than a boolean, so Wagtail's active-filter pill reads "Ja"/"Nej".
+    legal_hold = django_filters.ChoiceFilter(
         label=_("Legal hold"),
-        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
+        choices=[("true", _("Yes")), ("false", _("No"))],
+        method="filter_legal_hold",
     )
 
     class Meta:
@@ -69,6 +71,9 @@ class SubmissionFilter(WagtailFilterSet):
         # Choices are the user's own sites and forms only.
         self.filters["site"].queryset = sites_user_can(request.user, VIEW)
         self.filters["page"].queryset = form_pages_for(request.user, VIEW).order_by("title")
+
+    def filter_legal_hold(self, queryset, name, value):
+        return queryset.filter(legal_hold=value == "true")
 
 
 def filtered_submissions(request, action=VIEW):

@@ -45,6 +45,16 @@ def test_staff_puts_a_quote_on_legal_hold(browser, site_url, vvs_staff, submissi
     page.get_by_role("button", name="Tilbagehold").click()
     expect(page.get_by_text("Reklamationssag")).to_be_visible()
     screenshot(page, "inbox-detail")
+
+    # Back in the inbox, Wagtail's filter drawer finds what is on hold.
+    page.goto(site_url("mihvvs", "/admin/henvendelser/"))
+    page.locator("button[aria-label*='ilt']").first.click()
+    page.get_by_role("button", name="Retlig tilbageholdelse").click()
+    page.locator("select[name=legal_hold]").select_option("true")
+    expect(page.get_by_role("cell", name="Jens Ølgaard")).to_have_count(0)
+    expect(page.get_by_role("cell", name="Mette Hansen")).to_be_visible()
+    expect(page.get_by_text("Retlig tilbageholdelse: Ja")).to_be_visible()
+    screenshot(page, "inbox-filtered")
     context.close()
 
     submission.refresh_from_db()

@@ -92,6 +92,15 @@ def test_sorting_pagination_and_results_only_refresh(staff_client, submissions, 
     assert "Mette Hansen" in second and "Jens Ølgaard" in second
 
 
+def test_site_column_only_for_users_of_several_sites(staff_client, submissions, superuser):
+    def site_cells(html):
+        return re.findall(r"<td[^>]*>\s*(MIH [A-Za-z]+ ApS)\s*</td>", html)
+
+    assert site_cells(inbox(staff_client)) == []
+    staff_client.force_login(superuser)
+    assert sorted(site_cells(inbox(staff_client))) == ["MIH El ApS", "MIH VVS ApS", "MIH VVS ApS"]
+
+
 def test_legal_hold_is_tagged_in_the_list(staff_client, submissions):
     mette = submissions["Mette Hansen"]
     FormSubmission.objects.filter(pk=mette.pk).update(legal_hold=True)
