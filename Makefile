@@ -41,6 +41,9 @@ test: messages ## Run the whole test suite (DATABASE_URL picks PostgreSQL)
 bench: messages ## Export and purge benchmark vs Wagtail's own export (COUNTS="10000 100000")
 	$(PY) -m tests.bench.export_purge --counts $(or $(COUNTS),10000 100000)
 
+bench-photos: messages ## CPU and peak memory of the most expensive photo request the limits accept
+	$(PY) -m tests.bench.photo_cost
+
 lint: install ## ruff check, ruff format --check, djhtml --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -54,4 +57,4 @@ format: install ## Apply ruff and djhtml formatting
 clean: ## Remove the venv and local data (var/)
 	rm -rf $(VENV) var
 
-.PHONY: help install messages setup run test bench lint format clean
+.PHONY: help install messages setup run test bench bench-photos lint format clean

@@ -1,4 +1,5 @@
-"""Deleting a photo row deletes its file, once the deletion has committed."""
+"""Deleting a photo row deletes its file and its cached preview, once the deletion has
+committed."""
 
 import logging
 
@@ -7,6 +8,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from .models import SubmissionPhoto
+from .storage import thumbnail_name
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +24,7 @@ def delete_photo_file(sender, instance, **kwargs):
 def _delete(storage, name, photo_id):
     try:
         storage.delete(name)
+        storage.delete(thumbnail_name(name))  # the inbox preview, if it was ever shown
     except Exception:
         logger.error("Could not delete the file of deleted photo %s", photo_id)
         raise

@@ -6,6 +6,7 @@ the files are reached only through ``forms_app.staff.photos.submission_photo``, 
 user's permission first.
 """
 
+import posixpath
 import uuid
 
 from django.core.files.storage import FileSystemStorage, storages
@@ -65,3 +66,10 @@ def photo_upload_to(instance, filename):
     """A unique, meaningless name: never the visitor's file name, never guessable."""
     extension = filename.rsplit(".", 1)[-1].lower()
     return f"submissions/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+def thumbnail_name(name):
+    """Where a photo's cached inbox preview lives, next to it: derived, so deleting the photo
+    (forms_app.signals) deletes the preview too, with no row of its own."""
+    stem, _extension = posixpath.splitext(name)
+    return f"{stem}.thumb.jpg"

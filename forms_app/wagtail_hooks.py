@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.models import Page
 
 from .models import FormSubmission
 from .permissions import VIEW, pages_on_sites_q, sites_user_can
@@ -45,22 +46,42 @@ def inbox_css():
     return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))
 
 
-@hooks.register("before_delete_page")
-def keep_pages_that_submissions_refer_to(request, page):
-    """A form page with submissions, or a policy whose revisions prove someone's consent,
+def refused_page_deletion(request, page):
+    """The message and redirect refusing to delete ``page``, or None if it may go.
+
+    A form page with submissions, or a policy whose revisions prove someone's consent,
     cannot be deleted: the submissions must be erased or purged first.
     """
     pages = page.get_descendants(inclusive=True)
     referring = FormSubmission.objects.filter(Q(page__in=pages) | Q(policy_page__in=pages))
-    if referring.exists():
-        messages.error(
-            request,
-            _(
-                "“%(title)s” cannot be deleted: submissions refer to it or to a page below it "
-                "(as their form, or as the privacy policy they consented to). They are deleted "
-                "when their retention date has passed."
-            )
-            % {"title": page.get_admin_display_title()},
+    if not referring.exists():
+        return None
+    messages.error(
+        request,
+        _(
+            "“%(title)s” cannot be deleted: submissions refer to it or to a page below it "
+            "(as their form, or as the privacy policy they consented to). They are deleted "
+            "when their retention date has passed."
         )
+        % {"title": page.specific_deferred.get_admin_display_title()},
+    )
+    return page
+
+
+@hooks.register("before_delete_page")
+def keep_pages_that_submissions_refer_to(request, page):
+    if refused_page_deletion(request, page):
         return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
+@hooks.register("before_bulk_action")
+def keep_pages_that_submissions_refer_to_in_bulk(request, action_type, objects, action):
+    """Wagtail's bulk page delete skips ``before_delete_page``; without this it would end in
+    a 500 (the submissions' protected foreign key). Nothing is deleted if any page is kept."""
+    if action_type != "delete" or not issubclass(action.model, Page):
+        return None
+    refused = [page for page in objects if refused_page_deletion(request, page)]
+    if refused:
+        return redirect(action.next_url)
     return None

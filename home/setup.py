@@ -17,12 +17,16 @@ from PIL import ImageDraw, ImageFont
 from wagtail.images.models import Image
 from wagtail.models import (
     Collection,
+    GroupApprovalTask,
     GroupCollectionPermission,
     GroupPagePermission,
     GroupSitePermission,
     Locale,
     Page,
     Site,
+    Task,
+    Workflow,
+    WorkflowState,
 )
 
 from forms_app.models import FormField, FormPage, FormSubmission
@@ -35,6 +39,10 @@ from .sites import site_roots
 from .translations import translate_demo_site
 
 logger = logging.getLogger(__name__)
+
+# The groups Wagtail's own migrations make, with rights over the whole tree (both companies)
+# and every collection. Policy section 6 (access only where needed): setup_sites removes them.
+WAGTAIL_DEFAULT_GROUPS = ["Editors", "Moderators"]
 
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 EDITOR_IMAGE_PERMISSIONS = ["add_image", "change_image", "choose_image", "delete_image"]
@@ -59,6 +67,7 @@ def setup_sites():
         if Collection.get_first_root_node() is None:
             Collection.add_root(name="Root")
         _remove_wagtail_welcome_page(root)
+        remove_wagtail_default_groups()
         sites = {}
         for index, company in enumerate(demo_content.COMPANIES):
             sites[company["key"]] = _setup_company(root, locale, company, is_default=index == 0)
@@ -67,6 +76,37 @@ def setup_sites():
 
 def _page_type():
     return ContentType.objects.get_for_model(Page)
+
+
+def remove_wagtail_default_groups():
+    """Delete Wagtail's "Editors" and "Moderators" groups and, if it never moderated anything,
+    the "Moderators approval" workflow that only they could act in.
+
+    Those groups hold page rights on the tree root and on the root collection, so anyone put
+    in them could edit both companies' sites; the add-user form lists them first. Per-company
+    groups (``ensure_editor_group``, ``ensure_staff_group``) are the only ones we want. Deleting
+    a group removes its permissions and memberships with it.
+    """
+    groups = Group.objects.filter(name__in=WAGTAIL_DEFAULT_GROUPS)
+    if not groups.exists():
+        return
+    group_ids = set(groups.values_list("pk", flat=True))
+    for workflow in Workflow.objects.all():
+        tasks = [task.specific for task in Task.objects.filter(workflow_tasks__workflow=workflow)]
+        only_default_groups = tasks and all(
+            isinstance(task, GroupApprovalTask)
+            and set(task.groups.values_list("pk", flat=True)) <= group_ids
+            for task in tasks
+        )
+        # A workflow with history keeps it (its states name who approved what).
+        if only_default_groups and not WorkflowState.objects.filter(workflow=workflow).exists():
+            logger.info("Removing Wagtail's default workflow %r", workflow.name)
+            workflow.delete()  # its page and content-type assignments go with it
+            for task in tasks:
+                if not task.workflow_tasks.exists() and not task.task_states.exists():
+                    task.delete()
+    logger.info("Removing Wagtail's default groups %s", ", ".join(WAGTAIL_DEFAULT_GROUPS))
+    groups.delete()
 
 
 def _remove_wagtail_welcome_page(root):

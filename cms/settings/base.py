@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "home.middleware.CanonicalHostMiddleware",
+    # 413 for a body larger than any form needs, before anything reads it (CSRF reads
+    # request.POST in process_view, which runs after every middleware's __call__).
+    "home.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Language from the URL: /en/… is English, everything else Danish (never the browser's
     # Accept-Language, so a Danish page is always Danish).
@@ -134,6 +137,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Every transaction takes the write lock when it begins, waiting its turn up to the
+        # timeout: a deferred one that has read first cannot wait for the lock and fails
+        # with "database is locked" when another process writes at the same time.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("SQLITE_TIMEOUT", "20")),
+        # WAL: readers never block the writer, nor the writer them.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (shared by every web process), local memory otherwise.
@@ -231,8 +245,13 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# Wagtail's default, set here because the request size cap for /admin/ reads it.
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# No avatars from Gravatar: fetching one tells a third party which staff member's email hash
+# is being shown, from the viewer's browser (policy section 6). Wagtail's default image instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Visitor forms: photos, rate limit. See docs/data-protection.md.
 FORMS_PHOTO_MAX_COUNT = int(os.environ.get("FORMS_PHOTO_MAX_COUNT", "8"))
@@ -240,11 +259,33 @@ FORMS_PHOTO_MAX_BYTES = int(os.environ.get("FORMS_PHOTO_MAX_BYTES", str(15 * 102
 FORMS_PHOTO_MAX_TOTAL_BYTES = int(
     os.environ.get("FORMS_PHOTO_MAX_TOTAL_BYTES", str(40 * 1024 * 1024))
 )
-# 50 megapixels: more than any phone camera, far less than a decompression bomb.
+# A request body may be this much larger than the photos (text fields, multipart framing);
+# anything larger is refused with 413 before it is read (home.middleware).
+REQUEST_BODY_MARGIN_BYTES = int(os.environ.get("REQUEST_BODY_MARGIN_BYTES", str(2 * 1024 * 1024)))
+# 50 megapixels: more than any phone camera (48 MP JPEG or HEIC), far less than a
+# decompression bomb. PNG and WebP are decoded whole (WebP at ~16 bytes a pixel) and are never
+# a camera's format: 12.6 MP (4096 x 3072) each.
 FORMS_PHOTO_MAX_PIXELS = int(os.environ.get("FORMS_PHOTO_MAX_PIXELS", str(50_000_000)))
+FORMS_PHOTO_MAX_PIXELS_PNG_WEBP = int(
+    os.environ.get("FORMS_PHOTO_MAX_PIXELS_PNG_WEBP", str(12_600_000))
+)
+# Pixels one submission may make us decode, weighted by what a pixel costs to decode
+# (forms_app.intake.photos.DECODE_COST: JPEG 1, at the reduced size libjpeg decodes it at; PNG
+# 2; WebP and HEIC 3): bounds a request's CPU time to about 3 s (tests/bench/photo_cost.py).
+# Eight 12 MP JPEG phone photos fit, or five 12 MP HEIC, or one 48 MP HEIC and a bit.
+FORMS_PHOTO_MAX_TOTAL_PIXELS = int(
+    os.environ.get("FORMS_PHOTO_MAX_TOTAL_PIXELS", str(200_000_000))
+)
+# Photos are stored at most this long edge (16.7 MP): detail enough for staff, and an
+# ordinary 12 MP phone photo (4032 x 3024) is kept at its own size.
+FORMS_PHOTO_MAX_EDGE = int(os.environ.get("FORMS_PHOTO_MAX_EDGE", "4096"))
 # At most this many form posts per client and site within the window (seconds).
 FORMS_RATE_LIMIT = int(os.environ.get("FORMS_RATE_LIMIT", "10"))
 FORMS_RATE_LIMIT_WINDOW = int(os.environ.get("FORMS_RATE_LIMIT_WINDOW", "600"))
+# At most this many receipts to one email address within the window (seconds), on all sites
+# together: a visitor can type anyone's address.
+FORMS_RECEIPT_LIMIT = int(os.environ.get("FORMS_RECEIPT_LIMIT", "3"))
+FORMS_RECEIPT_LIMIT_WINDOW = int(os.environ.get("FORMS_RECEIPT_LIMIT_WINDOW", str(24 * 3600)))
 # Behind a load balancer, the client is the right-most address it adds to X-Forwarded-For.
 FORMS_TRUST_X_FORWARDED_FOR = env_bool("FORMS_TRUST_X_FORWARDED_FOR")
 # Photo uploads larger than this go to a temporary file rather than memory.

@@ -126,7 +126,12 @@ def submission_record(submission, entry):
         "retain_until": submission.retain_until.isoformat(),
         "retention_reason": submission.retention_reason,
         "legal_hold": submission.legal_hold,
-        "legal_hold_reason": submission.legal_hold_reason,
+        # What the person is told; staff's internal note (legal_hold_reason) stays out.
+        "legal_hold_category": submission.legal_hold_category if submission.legal_hold else "",
+        "legal_hold_category_text": (
+            str(submission.get_legal_hold_category_display()) if submission.legal_hold else ""
+        ),
+        "legal_hold_explanation": str(submission.legal_hold_explanation()),
     }
 
 

@@ -5,11 +5,12 @@ Django, Wagtail's form builder and the intake helpers, never a model or a view.
 """
 
 import django.forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 
-from ..normalise import PHONE_CHARACTERS
+from ..normalise import PHONE_CHARACTERS, normalise_email
 from .photos import PhotoLimits, process_photos
 
 # Field keys (clean names) of the fixed parts of every form; editors cannot use them.
@@ -21,6 +22,21 @@ NAME_FIELD_NAMES = frozenset({"navn", "name", "fulde_navn", "dit_navn", "full_na
 
 # Long enough for any honest description of a job, short enough to refuse a pasted megabyte.
 MULTILINE_MAX_LENGTH = 5000
+
+# The length of FormSubmission.email (Django's EmailField default, the longest address SMTP
+# can deliver to). Django's form field accepts up to 320 characters, which PostgreSQL would
+# refuse with an error when the row is stored.
+EMAIL_MAX_LENGTH = 254
+
+
+def validate_email_length(value):
+    """Refuse an address longer than the column, as typed or as it is stored (normalised)."""
+    if max(len(value), len(normalise_email(value))) > EMAIL_MAX_LENGTH:
+        raise ValidationError(
+            _("Enter an email address of at most %(limit_value)d characters."),
+            code="max_length",
+            params={"limit_value": EMAIL_MAX_LENGTH},
+        )
 
 
 class MultipleFileInput(django.forms.ClearableFileInput):
@@ -110,6 +126,12 @@ class PublicFormBuilder(FormBuilder):
     def create_multiline_field(self, field, options):
         options["max_length"] = MULTILINE_MAX_LENGTH
         return super().create_multiline_field(field, options)
+
+    def create_email_field(self, field, options):
+        options["validators"] = [validate_email_length]
+        email = super().create_email_field(field, options)
+        email.widget.attrs["maxlength"] = str(EMAIL_MAX_LENGTH)
+        return email
 
     def create_tel_field(self, field, options):
         options["max_length"] = 24

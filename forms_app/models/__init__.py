@@ -8,7 +8,13 @@
 from ..retention import RetentionPeriod, SubmissionStatus
 from .audit import StaffAction
 from .pages import FormField, FormPage
-from .submissions import FormSubmission, FormSubmissionQuerySet, LegalBasis, SubmissionPhoto
+from .submissions import (
+    FormSubmission,
+    FormSubmissionQuerySet,
+    LegalBasis,
+    LegalHoldCategory,
+    SubmissionPhoto,
+)
 
 __all__ = [
     "FormField",
@@ -16,6 +22,7 @@ __all__ = [
     "FormSubmission",
     "FormSubmissionQuerySet",
     "LegalBasis",
+    "LegalHoldCategory",
     "RetentionPeriod",
     "StaffAction",
     "SubmissionPhoto",

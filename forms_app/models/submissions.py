@@ -23,6 +23,30 @@ class LegalBasis(models.TextChoices):
     PRE_CONTRACT = "pre_contract", _("Steps before a contract (GDPR art. 6(1)(b))")
 
 
+class LegalHoldCategory(models.TextChoices):
+    """Why a submission is on legal hold, in the words the person is told (access report).
+
+    Staff's own reason stays in ``legal_hold_reason``, an internal note the person never sees:
+    it is typed freely ("advokat involveret") and may name people or tactics.
+    """
+
+    LEGAL_CLAIM = "legal_claim", _("Legal claim or complaint case")
+    STATUTORY = "statutory", _("Required by law")
+
+
+# The standard sentence the person reads in an access report for each category.
+LEGAL_HOLD_EXPLANATIONS = {
+    LegalHoldCategory.LEGAL_CLAIM: _(
+        "We keep this submission because it is part of a complaint or a legal claim that is "
+        "not yet settled. The law allows us to keep data for that purpose (GDPR art. "
+        "17(3)(e))."
+    ),
+    LegalHoldCategory.STATUTORY: _(
+        "We keep this submission because a law requires us to keep it (GDPR art. 17(3)(b))."
+    ),
+}
+
+
 class FormSubmissionQuerySet(models.QuerySet):
     def for_person(self, *, email="", phone=""):
         """Every submission by this email or phone (access and erasure requests)."""
@@ -125,7 +149,21 @@ class FormSubmission(AbstractFormSubmission):
     retain_until = models.DateField(_("keep until"), db_index=True)
     retention_reason = models.CharField(_("retention reason"), max_length=255)
     legal_hold = models.BooleanField(_("legal hold"), default=False, db_index=True)
-    legal_hold_reason = models.CharField(_("legal hold reason"), max_length=255, blank=True)
+    # What the person is told (access report) ...
+    legal_hold_category = models.CharField(
+        _("legal hold category"),
+        max_length=20,
+        choices=LegalHoldCategory.choices,
+        blank=True,
+        help_text=_("Shown to the person in an access report, with a standard explanation."),
+    )
+    # ... and staff's own note, which stays internal.
+    legal_hold_reason = models.CharField(
+        _("legal hold internal note"),
+        max_length=255,
+        blank=True,
+        help_text=_("For staff only; never shown to the person."),
+    )
 
     objects = FormSubmissionQuerySet.as_manager()
 
@@ -190,6 +228,13 @@ class FormSubmission(AbstractFormSubmission):
             legal_hold=_("Yes") if self.legal_hold else "",
         )
         return data
+
+    def legal_hold_explanation(self):
+        """The standard sentence the person is told about this hold ("" without a hold)."""
+        if not self.legal_hold:
+            return ""
+        category = self.legal_hold_category or LegalHoldCategory.LEGAL_CLAIM
+        return LEGAL_HOLD_EXPLANATIONS[category]
 
     def set_status(self, status, *, now=None):
         """Change the status and move the retention date with it (:mod:`forms_app.retention`)."""

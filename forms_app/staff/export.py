@@ -13,8 +13,11 @@ number of rows per site, never the filter values (a search term may be an email 
 
 Spreadsheet formula injection: any text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return gets a leading ``'``, so a spreadsheet shows it as text instead of running
-it. That includes phone numbers written as ``+45 12 34 56 78``: they appear as
-``'+45 12 34 56 78``. Numbers stored as numbers stay numbers.
+it. So does a cell beginning with a look-alike some spreadsheets and import tools fold to those
+(full-width ``＝ ＋ － ＠``, small-form ``﹦ ﹢ ﹣ ﹫``), or with invisible characters (zero-width
+space, joiners, byte-order mark, direction marks) in front of any of them. That includes phone
+numbers written as ``+45 12 34 56 78``: they appear as ``'+45 12 34 56 78``. Numbers stored as
+numbers stay numbers.
 
 The CSV is comma-separated UTF-8 with a byte-order mark. Excel set up for Danish expects
 semicolons when a CSV is opened by double-click, so staff who use Excel should take the XLSX.
@@ -51,7 +54,23 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000  # rows per database round trip (and per photo prefetch)
 CSV_ROWS_PER_CHUNK = 200  # rows joined into one piece of the streamed response
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = (
+    *("=", "+", "-", "@", "\t", "\r"),
+    # Full-width and small-form look-alikes: NFKC folds them to = + - @, and so may the
+    # spreadsheet or whatever tool the file passes through on its way there.
+    *("\uff1d", "\uff0b", "\uff0d", "\uff20"),  # ＝ ＋ － ＠
+    *("\ufe66", "\ufe62", "\ufe63", "\ufe6b"),  # ﹦ ﹢ ﹣ ﹫
+)
+# Invisible characters a value can hide a formula trigger behind (zero-width space, joiners,
+# word joiner and invisible operators, byte-order mark, direction marks and isolates, soft
+# hyphen, Mongolian vowel separator).
+INVISIBLE_PREFIX_CHARACTERS = (
+    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u00ad\u180e"
+)
+# Every first character that can start a formula, directly or behind invisible characters:
+# one set lookup decides for almost every cell (the export's hot loop).
+FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_PREFIXES) | frozenset(INVISIBLE_PREFIX_CHARACTERS)
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 PHOTO_KEY_PLACEHOLDER = UUID(int=0)
@@ -133,9 +152,17 @@ def export_columns(queryset):
     return columns
 
 
+def starts_formula(value):
+    """Whether the text ``value`` starts with a formula trigger, its look-alike, or either
+    behind invisible characters."""
+    if not value or value[0] not in FORMULA_FIRST_CHARACTERS:
+        return False
+    return value.lstrip(INVISIBLE_PREFIX_CHARACTERS).startswith(FORMULA_PREFIXES)
+
+
 def neutralise(value):
     """Text a spreadsheet would read as a formula gets a leading ``'``; other values as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and starts_formula(value):
         return "'" + value
     return value
 
@@ -194,11 +221,14 @@ def iter_rows(queryset, columns):
         return value
 
     form_fields = [(column.key, column.field_type) for column in fields]
-    first_characters = frozenset(FORMULA_PREFIXES)
+    first_characters = FORMULA_FIRST_CHARACTERS
 
     def text(value):
-        # neutralise() for values known to be text, without the isinstance check (hot loop).
-        return "'" + value if value and value[0] in first_characters else value
+        # neutralise() for values known to be text, without the isinstance check (hot loop):
+        # one set lookup for almost every cell, starts_formula() only for the rare suspects.
+        if value and value[0] in first_characters and starts_formula(value):
+            return "'" + value
+        return value
 
     def rows():
         # Runs once per submission: plain list building, no per-cell function dispatch where

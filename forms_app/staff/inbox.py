@@ -22,7 +22,7 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.widgets import HeaderButton
 from wagtail.models import Revision
 
-from ..models import FormSubmission, StaffAction, SubmissionStatus
+from ..models import FormSubmission, LegalHoldCategory, StaffAction, SubmissionStatus
 from ..permissions import CHANGE, DELETE, EXPORT, VIEW, submissions_for, user_can
 from ..permissions import submission_permission_policy as policy
 from .queries import DEFAULT_ORDERING, SEARCH_PARAM, SubmissionFilter, search
@@ -137,10 +137,23 @@ class StatusForm(forms.Form):
 
 
 class LegalHoldForm(forms.Form):
+    """A legal hold has two parts: the category the person is told (access report, with a
+    standard sentence) and staff's own note, which stays internal."""
+
+    category = forms.ChoiceField(
+        label=gettext_lazy("What the person is told"),
+        choices=[("", "---------"), *LegalHoldCategory.choices],
+        required=True,
+        help_text=gettext_lazy(
+            "The person sees this category and its standard explanation in an access report."
+        ),
+        error_messages={"required": gettext_lazy("Choose what the person is told.")},
+    )
     reason = forms.CharField(
-        label=gettext_lazy("Reason for the legal hold"),
+        label=gettext_lazy("Internal note (staff only)"),
         max_length=255,
         required=True,
+        help_text=gettext_lazy("Never shown to the person, not even in an access report."),
         error_messages={"required": gettext_lazy("Give a reason for the legal hold.")},
     )
 
@@ -205,16 +218,18 @@ def legal_hold(request, pk):
         submission = changeable(request, pk)
         if lift:
             submission.legal_hold, submission.legal_hold_reason = False, ""
+            submission.legal_hold_category = ""
             action = StaffAction.Action.LEGAL_HOLD_LIFTED
             message = _("The legal hold is lifted.")
         elif form.is_valid():
             submission.legal_hold = True
             submission.legal_hold_reason = form.cleaned_data["reason"]
+            submission.legal_hold_category = form.cleaned_data["category"]
             action = StaffAction.Action.LEGAL_HOLD_SET
             message = _("The submission is on legal hold and will not be deleted automatically.")
         else:
             return detail(request, pk, hold_form=form, status=400)
-        submission.save(update_fields=["legal_hold", "legal_hold_reason"])
+        submission.save(update_fields=["legal_hold", "legal_hold_category", "legal_hold_reason"])
         StaffAction.record(action, user=request.user, site=submission.site, count=1)
     messages.success(request, message)
     return redirect("henvendelser:detail", pk=pk)

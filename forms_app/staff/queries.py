@@ -13,7 +13,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.models import Site
 
 from ..models import FormPage, FormSubmission, SubmissionStatus
-from ..normalise import normalise_phone
+from ..normalise import normalise_email, normalise_phone
 from ..permissions import VIEW, form_pages_for, sites_user_can, submissions_for
 
 SEARCH_PARAM = "q"
@@ -27,12 +27,15 @@ def search(queryset, value):
     """Submissions whose name, email or phone contains ``value``, however it is spelt.
 
     ``search_key`` is case-folded (SQLite's LIKE folds ASCII only, so "ølgaard" would not find
-    "Ølgaard" without it); a value with digits also matches the normalised phone.
+    "Ølgaard" without it); a value with digits also matches the normalised phone, and a value
+    with "@" the normalised email (a punycode domain finds the Unicode one stored).
     """
     value = (value or "").strip()[:SEARCH_MAX_LENGTH]
     if not value:
         return queryset
     query = Q(search_key__contains=value.casefold())
+    if "@" in value:
+        query |= Q(search_key__contains=normalise_email(value).casefold())
     phone = normalise_phone(value)
     if phone and any(ch.isdigit() for ch in value):
         query |= Q(phone__contains=phone.lstrip("+"))

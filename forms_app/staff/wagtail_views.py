@@ -6,18 +6,22 @@
   neutralisation, permission and audit) however staff start it.
 * :class:`GuardedDeleteSubmissionsView` (mounted over Wagtail's delete URL in ``cms/urls.py``):
   needs the delete permission on the site, never deletes a submission on legal hold, and
-  audits what it deleted.
+  audits what it deleted. A page that is not a form, or a selection that is not a list of
+  submission ids, is answered with a message rather than an error page.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 from wagtail.admin import messages
+from wagtail.contrib.forms.utils import get_form_types
 from wagtail.contrib.forms.views import DeleteSubmissionsView
 from wagtail.contrib.forms.views import SubmissionsListView as WagtailSubmissionsListView
+from wagtail.models import Page
 
 from ..models import StaffAction
 from ..permissions import DELETE, EXPORT, user_can
@@ -61,6 +65,19 @@ class GuardedDeleteSubmissionsView(DeleteSubmissionsView):
     """
 
     template_name = "forms_app/admin/confirm_delete_submissions.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        # Wagtail's view would answer a non-form page with "no permission", and a selection
+        # such as "abc" with a 500 (the id lookup raises ValueError).
+        page_id = kwargs["page_id"]
+        if not Page.objects.filter(pk=page_id, content_type__in=get_form_types()).exists():
+            messages.error(request, gettext("This page is not a form; it has no submissions."))
+            return redirect("wagtailforms:index")
+        selected = request.GET.getlist("selected-submissions")
+        if not all(value.isascii() and value.isdigit() for value in selected):
+            messages.error(request, gettext("The selected submissions could not be found."))
+            return redirect("wagtailforms:list_submissions", page_id)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         if not user_can(self.request.user, DELETE, self.page.get_site()):

@@ -39,11 +39,13 @@ def test_staff_puts_a_quote_on_legal_hold(browser, site_url, vvs_staff, submissi
     expect(page.get_by_text("Utæt blandingsbatteri.")).to_be_visible()
 
     # The browser itself refuses a hold without a reason (the server does too: unit tests).
-    reason = page.get_by_label("Begrundelse for tilbageholdelsen")
+    reason = page.get_by_label("Intern note (kun for medarbejdere)")
     expect(reason).to_have_attribute("required", "")
-    page.get_by_label("Begrundelse for tilbageholdelsen").fill("Reklamationssag")
+    page.get_by_label("Hvad personen får at vide").select_option("legal_claim")
+    reason.fill("Kunden har klaget over fugen; advokat involveret")
     page.get_by_role("button", name="Tilbagehold").click()
-    expect(page.get_by_text("Reklamationssag")).to_be_visible()
+    expect(page.get_by_text("Kunden har klaget over fugen; advokat involveret")).to_be_visible()
+    expect(page.get_by_text(re.compile("^Retskrav eller reklamationssag"))).to_be_visible()
     screenshot(page, "inbox-detail")
 
     # Back in the inbox, Wagtail's filter drawer finds what is on hold.
@@ -58,4 +60,5 @@ def test_staff_puts_a_quote_on_legal_hold(browser, site_url, vvs_staff, submissi
     context.close()
 
     submission.refresh_from_db()
-    assert submission.legal_hold and submission.legal_hold_reason == "Reklamationssag"
+    assert submission.legal_hold and submission.legal_hold_category == "legal_claim"
+    assert submission.legal_hold_reason == "Kunden har klaget over fugen; advokat involveret"

@@ -168,12 +168,14 @@ def test_legal_hold_needs_a_reason(staff_client, submissions):
     mette.refresh_from_db()
     assert not mette.legal_hold
 
-    staff_client.post(url, {"reason": "Reklamationssag"})
+    staff_client.post(url, {"category": "legal_claim", "reason": "Reklamationssag"})
     mette.refresh_from_db()
     assert mette.legal_hold and mette.legal_hold_reason == "Reklamationssag"
+    assert mette.legal_hold_category == "legal_claim"
     staff_client.post(url, {"action": "lift"})
     mette.refresh_from_db()
     assert not mette.legal_hold and mette.legal_hold_reason == ""
+    assert mette.legal_hold_category == ""
     assert list(StaffAction.objects.order_by("pk").values_list("action", flat=True)) == [
         "legal_hold_set",
         "legal_hold_lifted",
@@ -191,7 +193,8 @@ def test_other_companys_staff_cannot_act(client, submissions, el_staff):
     )
     assert (
         client.post(
-            reverse("henvendelser:legal_hold", args=[mette.pk]), {"reason": "x"}
+            reverse("henvendelser:legal_hold", args=[mette.pk]),
+            {"category": "legal_claim", "reason": "x"},
         ).status_code
         == 404
     )

@@ -350,7 +350,8 @@ class TestNotifications:
         quote_page.save_revision().publish()
         with committed():
             post_quote(quote_data)
-        assert [m.subject for m in mail.outbox] == ["Ny henvendelse fra hjemmesiden"]
+        # One line, and the company named (docs/data-protection.md section 5).
+        assert [m.subject for m in mail.outbox] == ["Ny henvendelse fra hjemmesiden – MIH VVS ApS"]
 
     @override_settings(EMAIL_BACKEND="tests.forms_app.failing_mail.Backend")
     def test_mail_failure_keeps_the_submission_and_logs_no_personal_data(
