@@ -8,6 +8,11 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from forms_app.staff.wagtail_views import GuardedDeleteSubmissionsView
+from home.localize import (
+    GuardedSubmitPageTranslationView,
+    GuardedTranslationsReportView,
+    GuardedUpdateTranslationsView,
+)
 
 urlpatterns = [
     # Staff submissions area (forms_app/staff/urls.py), ahead of Wagtail's admin URLs so its
@@ -18,6 +23,31 @@ urlpatterns = [
         "admin/forms/submissions/<int:page_id>/delete/",
         require_admin_access(GuardedDeleteSubmissionsView.as_view()),
         name="guarded_delete_submissions",
+    ),
+    # wagtail-localize's "Translate this page" and "Sync translated pages", replaced by
+    # subclasses that also ask for page permissions (home/localize.py): the global permission
+    # they check alone would reach the other company's pages. Reversing wagtail-localize's
+    # URL names gives these same paths, so its buttons lead here.
+    path(
+        "admin/localize/submit/page/<int:page_id>/",
+        require_admin_access(GuardedSubmitPageTranslationView.as_view()),
+        name="guarded_submit_page_translation",
+    ),
+    path(
+        "admin/localize/update/<int:translation_source_id>/",
+        require_admin_access(GuardedUpdateTranslationsView.as_view()),
+        name="guarded_update_translations",
+    ),
+    # Its translations report, limited to the pages of the user's own site.
+    path(
+        "admin/localize/reports/translations/",
+        require_admin_access(GuardedTranslationsReportView.as_view()),
+        name="guarded_translations_report",
+    ),
+    path(
+        "admin/localize/reports/translations/results/",
+        require_admin_access(GuardedTranslationsReportView.as_view(results_only=True)),
+        name="guarded_translations_report_results",
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -62,10 +62,15 @@ def private_storage():
     return _private_storage
 
 
+# Every photo (and its preview) is stored under this folder; the orphan sweep
+# (forms_app.orphans) looks nowhere else, so it never touches a file the intake did not write.
+PHOTO_FOLDER = "submissions"
+
+
 def photo_upload_to(instance, filename):
     """A unique, meaningless name: never the visitor's file name, never guessable."""
     extension = filename.rsplit(".", 1)[-1].lower()
-    return f"submissions/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return f"{PHOTO_FOLDER}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
 def thumbnail_name(name):

@@ -7,9 +7,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
-from .models import FormSubmission
+from home.models import CompanySettings, PrivacyPolicyPage
+
+from .models import FormPage, FormSubmission
 from .permissions import VIEW, pages_on_sites_q, sites_user_can
 from .permissions import submission_permission_policy as policy
 
@@ -85,3 +87,90 @@ def keep_pages_that_submissions_refer_to_in_bulk(request, action_type, objects, 
     if refused:
         return redirect(action.next_url)
     return None
+
+
+# The privacy policy cannot vanish under the forms ------------------------------------------
+#
+# A form's consent text links to its site's privacy policy, and every submission's proof names
+# the policy it was given under. Unpublishing that policy, or moving it to another site, would
+# leave forms collecting consent that links to a 404, and proofs pointing at a page the
+# visitor can no longer read. Deleting it is refused above (while submissions refer to it).
+
+
+def policy_in_use(privacy_policy):
+    """Whether consent is given or was given under ``privacy_policy``: it (or a translation of
+    it) is the ``CompanySettings.privacy_policy_page`` of a site with live form pages, or a
+    submission's ``policy_page`` is this very page."""
+    if FormSubmission.objects.filter(policy_page=privacy_policy).exists():
+        return True
+    site_ids = CompanySettings.objects.filter(
+        privacy_policy_page__translation_key=privacy_policy.translation_key
+    ).values("site_id")
+    sites = Site.objects.filter(pk__in=site_ids)
+    return sites.exists() and FormPage.objects.live().filter(pages_on_sites_q(sites)).exists()
+
+
+def policies_in_use(pages, with_descendants=False):
+    """The privacy policies among ``pages`` (and below them, if ``with_descendants``) that
+    consent refers to."""
+    query = Q(pk__in=[page.pk for page in pages])
+    if with_descendants:
+        for page in pages:
+            query |= Q(path__startswith=page.path)
+    return [policy for policy in PrivacyPolicyPage.objects.filter(query) if policy_in_use(policy)]
+
+
+def refuse(request, policies, message):
+    for privacy_policy in policies:
+        messages.error(request, message % {"title": privacy_policy.get_admin_display_title()})
+    return bool(policies)
+
+
+UNPUBLISH_REFUSED = _(
+    "The privacy policy “%(title)s” cannot be unpublished: the site's forms link to it, or "
+    "submissions refer to it as the policy their consent was given under. Edit and publish "
+    "it instead."
+)
+MOVE_REFUSED = _(
+    "The privacy policy “%(title)s” cannot be moved to another site: the site's forms link "
+    "to it, or submissions refer to it as the policy their consent was given under."
+)
+
+
+def moved_out_of_site(policies, destination):
+    """The policies among ``policies`` that would land on another site below
+    ``destination``."""
+    site = destination.get_site()
+    return [policy for policy in policies if site is None or policy.get_site() != site]
+
+
+@hooks.register("before_unpublish_page")
+def keep_policy_in_use_published(request, page):
+    with_descendants = bool(request.POST.get("include_descendants"))
+    if refuse(request, policies_in_use([page], with_descendants), UNPUBLISH_REFUSED):
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
+@hooks.register("before_move_page")
+def keep_policy_in_use_on_its_site(request, page, destination):
+    policies = moved_out_of_site(policies_in_use([page], with_descendants=True), destination)
+    if refuse(request, policies, MOVE_REFUSED):
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
+@hooks.register("before_bulk_action")
+def keep_policy_in_use_in_bulk(request, action_type, objects, action):
+    """Wagtail's bulk unpublish and move skip the page hooks above. Nothing is done if any
+    page is kept."""
+    if action_type not in {"unpublish", "move"} or not issubclass(action.model, Page):
+        return None
+    options = action.cleaned_form.cleaned_data
+    if action_type == "unpublish":
+        policies = policies_in_use(objects, bool(options.get("include_descendants")))
+        refused = refuse(request, policies, UNPUBLISH_REFUSED)
+    else:
+        policies = policies_in_use(objects, with_descendants=True)
+        refused = refuse(request, moved_out_of_site(policies, options["chooser"]), MOVE_REFUSED)
+    return redirect(action.next_url) if refused else None

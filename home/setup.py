@@ -314,8 +314,25 @@ def _make_logo(company, collection):
     )
 
 
+def submit_translation_permission():
+    """wagtail-localize's "Can submit translations", made as its own migration makes it.
+
+    It hangs off a content type with no model, so Django's post_migrate does not recreate it
+    after a database flush (as tests that empty the database do); get_or_create does.
+    """
+    content_type, _created = ContentType.objects.get_or_create(
+        app_label="wagtail_localize", model="translation"
+    )
+    permission, _created = Permission.objects.get_or_create(
+        content_type=content_type,
+        codename="submit_translation",
+        defaults={"name": "Can submit translations"},
+    )
+    return permission
+
+
 def ensure_editor_group(name, site, collection):
-    """A group that may edit, publish and manage images only on ``site``.
+    """A group that may edit, publish, translate and manage images only on ``site``.
 
     Page permissions sit on the site's root page, image and document permissions on the
     company's collection, and the settings permission is scoped to the site through
@@ -323,6 +340,10 @@ def ensure_editor_group(name, site, collection):
     """
     group, _created = Group.objects.get_or_create(name=name)
     group.permissions.add(Permission.objects.get(codename="access_admin"))
+    # wagtail-localize's "Translate this page" and "Sync translated pages" ask only for this
+    # global permission; home.localize (mounted over both views in cms/urls.py) adds the
+    # page-level check, so it reaches no further than the page permissions below.
+    group.permissions.add(submit_translation_permission())
     for root in site_roots(site):
         for codename in EDITOR_PAGE_PERMISSIONS:
             GroupPagePermission.objects.get_or_create(

@@ -1,8 +1,17 @@
+"""Admin hooks of the company sites: page chooser isolation, translations behind their source."""
+
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from wagtail import hooks
+from wagtail.admin.ui.components import Component
 from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
+
+from .localize import behind_sources, editable_pages, translations_behind
 
 
 def permitted_roots(user):
@@ -51,3 +60,81 @@ def only_pages_on_permitted_sites(pages, request):
     if parent_id is not None and not Page.objects.filter(query, pk=parent_id).exists():
         raise PermissionDenied
     return pages.filter(query)
+
+
+# Before wagtail-localize's own before_edit_page hook (order 0), which answers an English
+# page's edit view with its translation editor: the warning must be queued before that renders.
+@hooks.register("before_edit_page", order=-1)
+def warn_when_translation_is_behind(request, page):
+    """Tell the editor when a translation misses its source's latest published change.
+
+    wagtail-localize copies a Danish page's content to its English translation only when
+    someone runs "Sync translated pages"; until then English readers see the old text (and an
+    English form lacks new fields). The warning shows on the Danish page and on its English
+    translation, each time either is opened, until the sync is done.
+    """
+    if request.method != "GET":
+        return None
+    behind = translations_behind(page)
+    if behind["source"] is not None:
+        sync_url = reverse("wagtail_localize:update_translations", args=[behind["source"].pk])
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _(
+                    "This page was published after its translations were last synced, so "
+                    "they do not show the change yet."
+                ),
+                sync_url,
+                _("Sync translated pages"),
+            ),
+        )
+    elif behind["translation"] is not None:
+        source = behind["translation"]
+        sync_url = reverse("wagtail_localize:update_translations", args=[source.pk])
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _(
+                    "The original of this translation was published after it was last synced, "
+                    "so this translation does not show the change yet."
+                ),
+                sync_url,
+                _("Sync translated pages"),
+            ),
+        )
+    return None
+
+
+class TranslationsBehindPanel(Component):
+    """Dashboard panel: the user's own pages whose translations miss a published change.
+
+    The page editor's warning only shows on a page someone opens; this lists them all, so a
+    change made by a colleague (or ``import_policy``) is not forgotten in English.
+    """
+
+    name = "translations_behind"
+    template_name = "home/admin/translations_behind.html"
+    order = 90  # above Wagtail's own panels: a stale English policy misinforms visitors
+
+    def get_context_data(self, parent_context):
+        user = parent_context["request"].user
+        pages = Page.objects.all() if user.is_superuser else editable_pages(user)
+        sources = behind_sources(pages).select_related("locale")
+        by_key = {
+            (page.translation_key, page.locale_id): page
+            for page in pages.filter(translation_key__in=[s.object_id for s in sources])
+        }
+        behind = [
+            (source, by_key[source.object_id, source.locale_id])
+            for source in sources
+            if (source.object_id, source.locale_id) in by_key
+        ]
+        return {"behind": sorted(behind, key=lambda pair: pair[1].path)}
+
+
+@hooks.register("construct_homepage_panels")
+def add_translations_behind_panel(request, panels):
+    panels.append(TranslationsBehindPanel())

@@ -279,6 +279,10 @@ FORMS_PHOTO_MAX_TOTAL_PIXELS = int(
 # Photos are stored at most this long edge (16.7 MP): detail enough for staff, and an
 # ordinary 12 MP phone photo (4032 x 3024) is kept at its own size.
 FORMS_PHOTO_MAX_EDGE = int(os.environ.get("FORMS_PHOTO_MAX_EDGE", "4096"))
+# The daily purge also deletes private photo files with no photo row (a worker killed between
+# writing the file and committing the row), but only files older than this many hours, so an
+# upload in flight is never touched (forms_app.orphans; at least 1).
+FORMS_ORPHAN_GRACE_HOURS = int(os.environ.get("FORMS_ORPHAN_GRACE_HOURS", "24"))
 # At most this many form posts per client and site within the window (seconds).
 FORMS_RATE_LIMIT = int(os.environ.get("FORMS_RATE_LIMIT", "10"))
 FORMS_RATE_LIMIT_WINDOW = int(os.environ.get("FORMS_RATE_LIMIT_WINDOW", "600"))

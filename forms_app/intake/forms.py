@@ -16,7 +16,10 @@ from .photos import PhotoLimits, process_photos
 # Field keys (clean names) of the fixed parts of every form; editors cannot use them.
 CONSENT_FIELD = "samtykke"
 HONEYPOT_FIELD = "mih_hp"
-RESERVED_FIELD_NAMES = frozenset({CONSENT_FIELD, HONEYPOT_FIELD})
+# The hidden, signed reference of the form and policy revisions the visitor was shown
+# (forms_app.intake.consent.sign_reference); never stored as an answer.
+REFERENCE_FIELD = "mih_bevis"
+RESERVED_FIELD_NAMES = frozenset({CONSENT_FIELD, HONEYPOT_FIELD, REFERENCE_FIELD})
 # Field keys that hold the submitter's name, so staff can search by it.
 NAME_FIELD_NAMES = frozenset({"navn", "name", "fulde_navn", "dit_navn", "full_name"})
 
@@ -67,10 +70,23 @@ class PhotosField(django.forms.FileField):
 
 
 class PublicForm(BaseForm):
-    """Every public form ends with the consent checkbox and a hidden honeypot field."""
+    """Every public form ends with the consent checkbox, a hidden honeypot field and the
+    hidden reference of what it shows.
 
-    def __init__(self, *args, **kwargs):
+    ``reference`` is the signed reference of the form and policy revisions live now; every
+    render carries it, so what the visitor sends names what they were shown.
+    ``consent_changed`` marks a posted form whose reference is no longer live: the consent
+    box is unticked and says why, and the form is never valid.
+    """
+
+    def __init__(self, *args, reference="", consent_changed=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.consent_changed = consent_changed
+        if consent_changed and self.is_bound:
+            # They ticked the box for a text that is no longer the one in force: they must
+            # read the new one and tick it again.
+            self.data = self.data.copy()
+            self.data.pop(CONSENT_FIELD, None)
         self.fields[CONSENT_FIELD] = django.forms.BooleanField(
             label=self.page.consent_text if self.page else "",
             required=True,
@@ -87,9 +103,26 @@ class PublicForm(BaseForm):
             required=False,
             widget=django.forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         )
+        # The reference rendered is always the current one, also when a posted form is shown
+        # again (a bound field would echo the stale one the visitor sent).
+        self.reference = reference
+        self.fields[REFERENCE_FIELD] = django.forms.CharField(
+            required=False, widget=django.forms.HiddenInput
+        )
 
     def full_clean(self):
         super().full_clean()
+        if self.consent_changed and self.is_bound:
+            self.cleaned_data.pop(CONSENT_FIELD, None)
+            self._errors[CONSENT_FIELD] = self.error_class(
+                [
+                    _(
+                        "The form or our privacy policy changed while you were filling it "
+                        "in. Please read the consent text again and send the form once more."
+                    )
+                ],
+                renderer=self.renderer,
+            )
         # Tie each error to its input for screen readers (the template renders the message
         # with this id).
         for name in self.errors:
@@ -104,7 +137,7 @@ class PublicForm(BaseForm):
 
     def editor_fields(self):
         """The fields the editor defined, in their order (templates render the fixed ones
-        through :attr:`consent_field` and :attr:`honeypot_field`)."""
+        through :attr:`consent_field`, :attr:`honeypot_field` and :attr:`reference`)."""
         return [f for f in self if f.name not in RESERVED_FIELD_NAMES]
 
     @property
@@ -114,6 +147,11 @@ class PublicForm(BaseForm):
     @property
     def honeypot_field(self):
         return self[HONEYPOT_FIELD]
+
+    @property
+    def reference_field(self):
+        """The hidden reference field; templates give it :attr:`reference` as its value."""
+        return self[REFERENCE_FIELD]
 
     def photo_field_names(self):
         return [name for name, field in self.fields.items() if isinstance(field, PhotosField)]

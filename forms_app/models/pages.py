@@ -30,8 +30,8 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from home.models import CompanySettings
 
-from ..intake.consent import policy_link
-from ..intake.forms import RESERVED_FIELD_NAMES, PublicFormBuilder
+from ..intake.consent import policy_link, reference_is_current, sign_reference
+from ..intake.forms import REFERENCE_FIELD, RESERVED_FIELD_NAMES, PublicFormBuilder
 from ..intake.ratelimit import is_rate_limited
 from ..retention import RetentionPeriod
 from .submissions import FormSubmission, LegalBasis
@@ -174,6 +174,10 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
     def get_submission_class(self):
         return FormSubmission
 
+    def get_form_parameters(self):
+        # Every rendered form carries the signed reference of what it shows now.
+        return {**super().get_form_parameters(), "reference": sign_reference(self)}
+
     def get_data_fields(self):
         """Wagtail's submissions listing: editor fields (photos as a count, not a column of
         empty values: they are rows of their own) plus proof columns."""
@@ -208,11 +212,21 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
         """GET shows the form; POST validates fully, stores atomically, then redirects.
 
         Redirecting to the thank-you page (post/redirect/get) means a reload never sends twice.
+        A form whose consent text or policy changed since it was loaded is shown again with
+        the new text and nothing is stored: consent counts only for what the visitor saw.
         """
         if request.method == "POST":
             if is_rate_limited(request, scope=f"form:{self.get_site().pk}"):
                 return self.render_rate_limited(request)
-            form = self.get_form(request.POST, request.FILES, page=self, user=request.user)
+            changed = not reference_is_current(self, request.POST.get(REFERENCE_FIELD))
+            form = self.get_form(
+                request.POST,
+                # Nothing is stored from a changed form, so its photos are not decoded.
+                None if changed else request.FILES,
+                page=self,
+                user=request.user,
+                consent_changed=changed,
+            )
             if form.is_spam:
                 logger.info("Dropped a honeypot submission on form page %s", self.pk)
                 return redirect(self.thank_you_url(request))

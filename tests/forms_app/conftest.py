@@ -1,8 +1,14 @@
-"""Real photos made on the fly, and helpers to post the demo forms like a browser does."""
+"""Real photos made on the fly, helpers to post the demo forms like a browser does, and a real
+S3 server (moto) for the private bucket."""
 
 import io
+import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import boto3
 import pillow_heif
 import pytest
 from django.conf import settings
@@ -10,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from forms_app.models import FormPage
+from tests.visitor import post_form
 
 pillow_heif.register_heif_opener()
 
@@ -64,8 +71,7 @@ def quote_data():
 @pytest.fixture
 def post_quote(client, quote_page):
     def post(data, files=None, host="mihvvs.localhost", **extra):
-        payload = {**data, **(files or {})}
-        return client.post("/tilbud/", payload, HTTP_HOST=host, **extra)
+        return post_form(client, "/tilbud/", data, files, host=host, **extra)
 
     return post
 
@@ -73,3 +79,67 @@ def post_quote(client, quote_page):
 def private_files():
     root = Path(settings.PRIVATE_MEDIA_ROOT)
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+# The private bucket (production) against moto's server mode: an S3-compatible HTTP server on
+# loopback, which django-storages and boto3 talk to exactly as to the production bucket. Tests
+# that use it skip themselves when moto[server] is missing (``needs_moto``).
+
+MOTO_SERVER = Path(sys.executable).with_name("moto_server")
+BUCKET = "mih-private-test"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+needs_moto = pytest.mark.skipif(not MOTO_SERVER.exists(), reason="moto[server] is not installed")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    # Port 0: the server binds a free port itself and logs it. Choosing one here and passing
+    # it on would race with any other server started meanwhile (another test run's moto).
+    log_path = tmp_path_factory.mktemp("moto") / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", "0"], stdout=log, stderr=log
+        )
+    deadline = time.monotonic() + 30
+    while not (found := re.search(r"Running on (http://127\.0\.0\.1:\d+)", log_path.read_text())):
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail("moto_server did not start")
+        time.sleep(0.2)
+    yield found.group(1)
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def bucket(s3_endpoint, settings):
+    """An empty private bucket as ``STORAGES["private"]``; yields a boto3 client for it."""
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="eu-north-1", **CREDENTIALS)
+    client.create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-north-1"}
+    )
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "forms_app.storage.PrivateS3Storage",
+            "OPTIONS": {
+                "bucket_name": BUCKET,
+                "endpoint_url": s3_endpoint,
+                "region_name": "eu-north-1",
+                "access_key": CREDENTIALS["aws_access_key_id"],
+                "secret_key": CREDENTIALS["aws_secret_access_key"],
+            },
+        },
+    }
+    yield client
+    left = keys(client)
+    for start in range(0, len(left), 1000):  # at most 1,000 keys per DeleteObjects
+        objects = [{"Key": key} for key in left[start : start + 1000]]
+        client.delete_objects(Bucket=BUCKET, Delete={"Objects": objects, "Quiet": True})
+    client.delete_bucket(Bucket=BUCKET)
+
+
+def keys(client):
+    """Every key in the bucket, in order (all pages: S3 lists at most 1,000 at a time)."""
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+    return sorted(item["Key"] for page in pages for item in page.get("Contents", []))

@@ -6,13 +6,7 @@ exactly as they would to the production bucket.
 
 import datetime
 import io
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-import boto3
 import pytest
 from django.urls import reverse
 from PIL import Image
@@ -20,76 +14,10 @@ from PIL import Image
 from forms_app.models import FormSubmission, SubmissionPhoto
 from forms_app.purge import purge_expired
 from tests.factories import FormSubmissionFactory, SubmissionPhotoFactory
-from tests.forms_app.conftest import GPS_IFD, photo_bytes, upload
+from tests.forms_app.conftest import BUCKET, GPS_IFD, keys, needs_moto, photo_bytes, upload
 
-MOTO_SERVER = Path(sys.executable).with_name("moto_server")
-BUCKET = "mih-private-test"
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not MOTO_SERVER.exists(), reason="moto[server] is not installed"),
-]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint():
-    port = free_port()
-    server = subprocess.Popen(
-        [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("moto_server did not start")
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=10)
-
-
-@pytest.fixture
-def bucket(s3_endpoint, settings):
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="eu-north-1", **CREDENTIALS)
-    client.create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-north-1"}
-    )
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "forms_app.storage.PrivateS3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": s3_endpoint,
-                "region_name": "eu-north-1",
-                "access_key": CREDENTIALS["aws_access_key_id"],
-                "secret_key": CREDENTIALS["aws_secret_access_key"],
-            },
-        },
-    }
-    yield client
-    for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=item["Key"])
-    client.delete_bucket(Bucket=BUCKET)
-
-
-def keys(client):
-    return sorted(
-        item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])
-    )
+# The moto server and the bucket fixture are in tests/forms_app/conftest.py.
+pytestmark = [pytest.mark.django_db, needs_moto]
 
 
 def test_photos_land_private_and_clean_in_the_bucket(bucket, post_quote, quote_data):

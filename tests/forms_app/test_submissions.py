@@ -14,6 +14,7 @@ from PIL import Image
 from forms_app.models import FormSubmission, SubmissionPhoto
 from home.models import CompanySettings
 from tests.forms_app.conftest import GPS_IFD, photo_bytes, private_files, upload
+from tests.visitor import post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -110,10 +111,10 @@ class TestValidQuote:
 
     @freeze_time("2026-01-31 12:00:00")
     def test_contact_form_keeps_six_months(self, client, contact_page):
-        response = client.post(
+        response = post_form(
+            client,
             "/kontakt/",
             {"navn": "Ib", "e_mail": "ib@example.dk", "besked": "Hej", "samtykke": "on"},
-            HTTP_HOST="mihvvs.localhost",
         )
         assert response.status_code == 302
         submission = FormSubmission.objects.get()

@@ -13,6 +13,7 @@ from wagtail.models import Locale
 from forms_app.models import FormPage, FormSubmission
 from home.models import CompanySettings, StandardPage
 from tests.assertions import assert_permission_denied
+from tests.visitor import post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_hreflang_alternates(client, sites):
 
 class TestForms:
     def post_contact(self, client, path, **data):
-        return client.post(path, data, HTTP_HOST="mihvvs.localhost")
+        return post_form(client, path, data)
 
     def test_english_submission_has_the_danish_keys_and_english_proof(self, client, vvs_site):
         danish = {"navn": "Ib", "e_mail": "ib@example.dk", "besked": "Hej", "samtykke": "on"}

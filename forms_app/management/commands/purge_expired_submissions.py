@@ -1,13 +1,15 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from wagtail.models import Site
 
+from forms_app.orphans import sweep_orphans
 from forms_app.purge import purge_expired
 
 
 class Command(BaseCommand):
     help = (
-        "Report submissions past their retention date and not on legal hold; delete them "
-        "(rows and photo files) only with --delete. Run daily, e.g. from cron."
+        "Report submissions past their retention date and not on legal hold, and orphaned "
+        "photo files (no photo row, older than FORMS_ORPHAN_GRACE_HOURS); delete them (rows "
+        "and photo files) only with --delete. Run daily, e.g. from cron."
     )
 
     def add_arguments(self, parser):
@@ -26,5 +28,18 @@ class Command(BaseCommand):
             f"{verb} {report.count} submissions past their retention date "
             f"({report.files} photo files), as of {report.today}."
         )
-        if not delete and report.count:
+
+        # After the purge, whose own files go as its batches commit: what is left with no
+        # row is an orphan (forms_app.orphans).
+        orphans = sweep_orphans(delete=delete)
+        self.stdout.write(
+            f"{verb} {orphans.removed if delete else orphans.found} orphaned "
+            f"photo files (no photo row, older than {orphans.grace_hours:g} hours); "
+            f"{orphans.young} younger kept."
+        )
+        if not delete and (report.count or orphans.found):
             self.stdout.write("Nothing was deleted. Run again with --delete to delete them.")
+        if orphans.failed:
+            raise CommandError(
+                f"{orphans.failed} orphaned photo files could not be deleted; see the log."
+            )
