@@ -179,11 +179,14 @@ class _DecoderErrors:
 
 
 def _draft_size(size, max_edge):
-    """The size to ask libjpeg for: the smallest 1/2, 1/4 or 1/8 scale whose long edge still
-    has at least 3/4 of ``max_edge``, so a 48 MP phone photo is decoded at 12 MP."""
+    """The size to ask libjpeg for: a photo larger than ``max_edge`` is decoded at the
+    smallest 1/2, 1/4 or 1/8 scale whose long edge keeps at least half of ``max_edge``, so a
+    48 MP phone photo is decoded at 12 MP and no JPEG over ``max_edge`` is decoded in full
+    (the most a JPEG costs is then a ``max_edge`` square)."""
     width, height = size
+    long_edge = max(width, height)
     scale = 1
-    while scale < 8 and max(width, height) // (scale * 2) >= max_edge * 3 // 4:
+    while scale < 8 and long_edge > max_edge and long_edge // (scale * 2) >= max_edge // 2:
         scale *= 2
     # draft() picks the largest scale whose result is not smaller than the size asked for.
     return max(1, width // scale), max(1, height // scale)

@@ -87,6 +87,8 @@ def photo(name, fmt, size, content):
     if not path.exists():
         image = _flat(size) if content == "flat" else _photo_like(size)
         options = {"PNG": {"compress_level": 9}, "JPEG": {"quality": 92}}.get(fmt, {})
+        if fmt == "JPEG" and name.endswith("progressive"):
+            options = {"quality": 92, "progressive": True}
         if fmt == "WEBP":
             options = {"quality": 90}
         if fmt == "HEIF":
@@ -200,8 +202,17 @@ def main():
         "phone JPEG, 48 MP (decoded at 12 MP)": fill(
             limits, (("jpeg", "JPEG", (8000, 6000), "photo"), 8)
         ),
-        "JPEG at the pixel limit, no reduced decoding": fill(
+        "JPEG at the pixel limit (decoded at 1/2)": fill(
             limits, (("jpeg", "JPEG", (square, square), "flat"), 8)
+        ),
+        "JPEG just over the stored edge (decoded at 1/2)": fill(
+            limits, (("jpeg", "JPEG", (6143, 6143), "flat"), 8)
+        ),
+        "JPEG at the stored edge, no reduced decoding": fill(
+            limits, (("jpeg", "JPEG", (limits.max_edge, limits.max_edge), "flat"), 8)
+        ),
+        "progressive JPEG at the stored edge": fill(
+            limits, (("jpeg-progressive", "JPEG", (limits.max_edge, limits.max_edge), "flat"), 8)
         ),
         "phone HEIC, 12 MP": fill(limits, (heic12, 8)),
         "phone HEIC 48 MP, then 12 MP JPEG": fill(
