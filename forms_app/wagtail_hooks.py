@@ -49,7 +49,7 @@ def inbox_css():
 
 
 def refused_page_deletion(request, page):
-    """The message and redirect refusing to delete ``page``, or None if it may go.
+    """Whether ``page`` must stay; if so, the user is told why.
 
     A form page with submissions, or a policy whose revisions prove someone's consent,
     cannot be deleted: the submissions must be erased or purged first.
@@ -57,7 +57,7 @@ def refused_page_deletion(request, page):
     pages = page.get_descendants(inclusive=True)
     referring = FormSubmission.objects.filter(Q(page__in=pages) | Q(policy_page__in=pages))
     if not referring.exists():
-        return None
+        return False
     messages.error(
         request,
         _(
@@ -67,7 +67,7 @@ def refused_page_deletion(request, page):
         )
         % {"title": page.specific_deferred.get_admin_display_title()},
     )
-    return page
+    return True
 
 
 @hooks.register("before_delete_page")
