@@ -7,8 +7,12 @@ can later show that exact revision (``FormSubmission.policy_publication``).
 "What they saw" is what the form page showed when it was loaded, not what is live when it is
 sent: an editor may publish a new form or policy revision in between. Each rendered form
 carries a signed reference of the form and policy revisions it shows
-(:func:`sign_reference`); a submission is stored only when that reference is still what is
-live (:func:`reference_is_current`), and its proof names the revisions from the reference.
+(:func:`sign_reference`); a submission is stored only when the reference it sends back
+(:func:`read_reference`) is still what is live (``PublicForm.consent_changed``), and its proof
+names those revisions.
+
+The policy is looked up once per request (``FormPage.get_form_parameters``) and handed to
+everything here that needs it.
 """
 
 from django.core import signing
@@ -17,6 +21,8 @@ from home.models import CompanySettings, PrivacyPolicyPage
 
 # Separates these signatures from every other use of SECRET_KEY (Django's signing salt).
 REFERENCE_SALT = "forms_app.intake.consent.reference"
+# "Look the policy up": distinct from None, which means the site has no policy.
+LOOK_UP = object()
 
 
 def policy_for(page):
@@ -35,9 +41,8 @@ def policy_for(page):
     )
 
 
-def policy_link(page, request=None):
+def policy_link(policy, request=None):
     """``(title, url)`` of the privacy policy linked from the consent text, if any."""
-    policy = policy_for(page)
     if policy is None:
         return None
     return policy.title, policy.get_url(request=request)
@@ -51,19 +56,18 @@ def consent_text_shown(page, policy):
     return text
 
 
-def shown_revisions(page, policy=None):
-    """``{"form": …, "policy": …}``: the live revisions of ``page`` and of its policy, the
+def shown_revisions(page, policy):
+    """``{"form": …, "policy": …}``: the live revisions of ``page`` and of its ``policy``, the
     ones a form rendered now shows (``None`` where there is no revision or no policy)."""
-    policy = policy if policy is not None else policy_for(page)
     return {
         "form": page.live_revision_id,
         "policy": policy.live_revision_id if policy else None,
     }
 
 
-def sign_reference(page):
-    """The signed reference of what a form rendered now shows, for its hidden field."""
-    return signing.dumps(shown_revisions(page), salt=REFERENCE_SALT)
+def sign_reference(shown):
+    """The signed form of ``shown`` (:func:`shown_revisions`), for a form's hidden field."""
+    return signing.dumps(shown, salt=REFERENCE_SALT)
 
 
 def read_reference(token):
@@ -77,22 +81,15 @@ def read_reference(token):
     return revisions
 
 
-def reference_is_current(page, token):
-    """Whether ``token`` is a genuine reference naming the form and policy revisions that are
-    live now; if not, the visitor saw a consent text or policy that is no longer the one in
-    force, and must see the new one before consenting."""
-    revisions = read_reference(token)
-    return revisions is not None and revisions == shown_revisions(page)
-
-
-def proof_fields(page, now, shown=None):
+def proof_fields(page, now, policy=LOOK_UP, shown=None):
     """The consent-proof columns of a submission to ``page`` given at ``now``.
 
-    ``shown`` is the reference the visitor's form carried (see :func:`read_reference`),
-    checked by the view to be still live: the proof names those revisions. Without it (test
-    data, a shell) the live revisions are used, which is what a form rendered now shows.
+    ``policy`` and ``shown`` are what the visitor's form showed (``PublicForm.policy`` and
+    ``.shown``, checked to be still live): the proof names those. Without them (test data, a
+    shell) the live policy and revisions are used, which is what a form rendered now shows.
     """
-    policy = policy_for(page)
+    if policy is LOOK_UP:
+        policy = policy_for(page)
     shown = shown or shown_revisions(page, policy)
     return {
         "consent_given_at": now,

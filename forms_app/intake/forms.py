@@ -7,10 +7,12 @@ Django, Wagtail's form builder and the intake helpers, never a model or a view.
 import django.forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 
 from ..normalise import PHONE_CHARACTERS, normalise_email
+from .consent import read_reference, sign_reference
 from .photos import PhotoLimits, process_photos
 
 # Field keys (clean names) of the fixed parts of every form; editors cannot use them.
@@ -73,20 +75,27 @@ class PublicForm(BaseForm):
     """Every public form ends with the consent checkbox, a hidden honeypot field and the
     hidden reference of what it shows.
 
-    ``reference`` is the signed reference of the form and policy revisions live now; every
-    render carries it, so what the visitor sends names what they were shown.
-    ``consent_changed`` marks a posted form whose reference is no longer live: the consent
-    box is unticked and says why, and the form is never valid.
+    ``policy`` is the site's live privacy policy (or None) and ``shown`` the form and policy
+    revisions live now (``FormPage.get_form_parameters`` looks both up once per request).
+    Every render carries ``shown`` signed in a hidden field, so what the visitor sends names
+    what they were shown. ``consent_changed``: a posted form whose reference is not the live
+    one (changed since it was loaded, or forged); its consent box is unticked and says why,
+    its photos are not even decoded, and it is never valid.
     """
 
-    def __init__(self, *args, reference="", consent_changed=False, **kwargs):
+    def __init__(self, *args, policy=None, shown=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.consent_changed = consent_changed
-        if consent_changed and self.is_bound:
+        self.policy = policy
+        self.shown = shown or {}
+        self.consent_changed = self.is_bound and (
+            read_reference(self.data.get(REFERENCE_FIELD)) != self.shown
+        )
+        if self.consent_changed:
             # They ticked the box for a text that is no longer the one in force: they must
-            # read the new one and tick it again.
+            # read the new one and tick it again. Nothing is stored, so no photo is decoded.
             self.data = self.data.copy()
             self.data.pop(CONSENT_FIELD, None)
+            self.files = MultiValueDict()
         self.fields[CONSENT_FIELD] = django.forms.BooleanField(
             label=self.page.consent_text if self.page else "",
             required=True,
@@ -105,14 +114,14 @@ class PublicForm(BaseForm):
         )
         # The reference rendered is always the current one, also when a posted form is shown
         # again (a bound field would echo the stale one the visitor sent).
-        self.reference = reference
+        self.reference = sign_reference(self.shown)
         self.fields[REFERENCE_FIELD] = django.forms.CharField(
             required=False, widget=django.forms.HiddenInput
         )
 
     def full_clean(self):
         super().full_clean()
-        if self.consent_changed and self.is_bound:
+        if self.consent_changed:
             self.cleaned_data.pop(CONSENT_FIELD, None)
             self._errors[CONSENT_FIELD] = self.error_class(
                 [

@@ -16,8 +16,8 @@ from ..models import FormSubmission, SubmissionPhoto
 from ..normalise import normalise_email, normalise_phone
 from ..retention import SubmissionStatus, retention_for
 from ..storage import private_storage
-from .consent import proof_fields, read_reference
-from .forms import NAME_FIELD_NAMES, REFERENCE_FIELD, RESERVED_FIELD_NAMES
+from .consent import proof_fields
+from .forms import NAME_FIELD_NAMES, RESERVED_FIELD_NAMES
 from .notifications import send_notifications
 
 logger = logging.getLogger(__name__)
@@ -50,8 +50,8 @@ def store_submission(page, form):
     photos = [(name, photo) for name in photo_fields for photo in cleaned.get(name) or []]
     site = page.get_site()
     now = timezone.now()
-    # The revisions the visitor was shown, which FormPage.form_view checked are still live.
-    proof = proof_fields(page, now, read_reference(cleaned.get(REFERENCE_FIELD)))
+    # What the visitor was shown, which the valid form confirmed is still what is live.
+    proof = proof_fields(page, now, policy=form.policy, shown=form.shown)
     retain_until, retention_reason = retention_for(
         page, SubmissionStatus.NEW, received=now, changed=now
     )

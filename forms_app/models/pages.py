@@ -30,8 +30,8 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from home.models import CompanySettings
 
-from ..intake.consent import policy_link, reference_is_current, sign_reference
-from ..intake.forms import REFERENCE_FIELD, RESERVED_FIELD_NAMES, PublicFormBuilder
+from ..intake.consent import policy_for, policy_link, shown_revisions
+from ..intake.forms import RESERVED_FIELD_NAMES, PublicFormBuilder
 from ..intake.ratelimit import is_rate_limited
 from ..retention import RetentionPeriod
 from .submissions import FormSubmission, LegalBasis
@@ -175,8 +175,14 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
         return FormSubmission
 
     def get_form_parameters(self):
-        # Every rendered form carries the signed reference of what it shows now.
-        return {**super().get_form_parameters(), "reference": sign_reference(self)}
+        # The policy, looked up once per request, and the revisions every rendered form
+        # shows (signed into it, and checked when it comes back).
+        policy = policy_for(self)
+        return {
+            **super().get_form_parameters(),
+            "policy": policy,
+            "shown": shown_revisions(self, policy),
+        }
 
     def get_data_fields(self):
         """Wagtail's submissions listing: editor fields (photos as a count, not a column of
@@ -218,15 +224,7 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
         if request.method == "POST":
             if is_rate_limited(request, scope=f"form:{self.get_site().pk}"):
                 return self.render_rate_limited(request)
-            changed = not reference_is_current(self, request.POST.get(REFERENCE_FIELD))
-            form = self.get_form(
-                request.POST,
-                # Nothing is stored from a changed form, so its photos are not decoded.
-                None if changed else request.FILES,
-                page=self,
-                user=request.user,
-                consent_changed=changed,
-            )
+            form = self.get_form(request.POST, request.FILES, page=self, user=request.user)
             if form.is_spam:
                 logger.info("Dropped a honeypot submission on form page %s", self.pk)
                 return redirect(self.thank_you_url(request))
@@ -238,7 +236,7 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
 
         context = self.get_context(request)
         context["form"] = form
-        context["policy_link"] = policy_link(self, request)
+        context["policy_link"] = policy_link(form.policy, request)
         return TemplateResponse(request, self.get_template(request), context)
 
     @path("tak/")
