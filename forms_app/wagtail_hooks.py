@@ -9,7 +9,12 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.models import Page, Site
 
-from home.models import CompanySettings, PrivacyPolicyPage
+from home.models import (
+    POLICY_IN_USE_HOOK,
+    SITE_COLLECTS_CONSENT_HOOK,
+    CompanySettings,
+    PrivacyPolicyPage,
+)
 
 from .models import FormPage, FormSubmission
 from .permissions import VIEW, pages_on_sites_q, sites_user_can
@@ -97,6 +102,7 @@ def keep_pages_that_submissions_refer_to_in_bulk(request, action_type, objects, 
 # visitor can no longer read. Deleting it is refused above (while submissions refer to it).
 
 
+@hooks.register(POLICY_IN_USE_HOOK)
 def policy_in_use(privacy_policy):
     """Whether consent is given or was given under ``privacy_policy``: it (or a translation of
     it) is the ``CompanySettings.privacy_policy_page`` of a site with live form pages, or a
@@ -108,6 +114,14 @@ def policy_in_use(privacy_policy):
     ).values("site_id")
     sites = Site.objects.filter(pk__in=site_ids)
     return sites.exists() and FormPage.objects.live().filter(pages_on_sites_q(sites)).exists()
+
+
+@hooks.register(SITE_COLLECTS_CONSENT_HOOK)
+def site_has_live_forms(site):
+    """Whether ``site`` (in any language) has live form pages, which all ask for consent."""
+    return (
+        FormPage.objects.live().filter(pages_on_sites_q(Site.objects.filter(pk=site.pk))).exists()
+    )
 
 
 def policies_in_use(pages, with_descendants=False):

@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
@@ -22,8 +23,28 @@ from wagtail.models import Page, PageLogEntry
 from wagtail.search import index
 
 from .blocks import BodyBlock, PolicySectionsBlock
+from .sites import site_roots
 
 cvr_validator = RegexValidator(r"^\d{8}$", _("A CVR number is 8 digits."))
+
+
+# Whether consent depends on a privacy policy, or a site collects consent, is known to the
+# forms app, which imports this module; it answers through these Wagtail hooks (registered
+# in ``forms_app/wagtail_hooks.py``) rather than this module importing it.
+POLICY_IN_USE_HOOK = "privacy_policy_in_use"
+SITE_COLLECTS_CONSENT_HOOK = "site_collects_consent"
+
+
+def consent_refers_to(policy):
+    """Whether forms link to ``policy`` or submissions' consent was given under it."""
+    return any(answer(policy) for answer in hooks.get_hooks(POLICY_IN_USE_HOOK))
+
+
+def site_collects_consent(site):
+    """Whether ``site`` has live forms whose consent text links to its privacy policy."""
+    return any(answer(site) for answer in hooks.get_hooks(SITE_COLLECTS_CONSENT_HOOK))
+
+
 colour_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb, for example #0b5394.")
 )
@@ -128,6 +149,20 @@ class PrivacyPolicyPage(Page):
     class Meta:
         verbose_name = _("privacy policy page")
         verbose_name_plural = _("privacy policy pages")
+
+    def clean(self):
+        super().clean()
+        # A scheduled unpublish, like unpublishing (refused in forms_app's hooks), would leave
+        # the forms' consent linking to a page that is gone.
+        if self.expire_at and self.pk and consent_refers_to(self):
+            raise ValidationError(
+                {
+                    "expire_at": _(
+                        "The privacy policy cannot expire: the site's forms link to it, or "
+                        "submissions refer to it as the policy their consent was given under."
+                    )
+                }
+            )
 
     @cached_property
     def table_of_contents(self):
@@ -241,6 +276,27 @@ class CompanySettings(BaseSiteSetting):
 
     def __str__(self):
         return self.company_name or super().__str__()
+
+    def clean(self):
+        super().clean()
+        if not self.site_id:
+            return
+        policy = self.privacy_policy_page
+        if policy is None and site_collects_consent(self.site):
+            raise ValidationError(
+                {
+                    "privacy_policy_page": _(
+                        "The site's forms ask for consent under the privacy policy chosen "
+                        "here: choose the site's privacy policy page."
+                    )
+                }
+            )
+        if policy is not None and not any(
+            policy.path.startswith(root.path) for root in site_roots(self.site)
+        ):
+            raise ValidationError(
+                {"privacy_policy_page": _("Choose the privacy policy page of this site.")}
+            )
 
     @property
     def localized_opening_hours(self):

@@ -137,15 +137,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The embedded database's options (also used by the tests that prove concurrent posts on it).
+SQLITE_OPTIONS = {
+    # Every transaction takes the write lock when it begins, waiting its turn up to the
+    # timeout: a deferred one that has read first cannot wait for the lock and fails
+    # with "database is locked" when another process writes at the same time.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": int(os.environ.get("SQLITE_TIMEOUT", "20")),
+    # WAL: readers never block the writer, nor the writer them.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
-        # Every transaction takes the write lock when it begins, waiting its turn up to the
-        # timeout: a deferred one that has read first cannot wait for the lock and fails
-        # with "database is locked" when another process writes at the same time.
-        "transaction_mode": "IMMEDIATE",
-        "timeout": int(os.environ.get("SQLITE_TIMEOUT", "20")),
-        # WAL: readers never block the writer, nor the writer them.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **SQLITE_OPTIONS,
         **DATABASES["default"].get("OPTIONS", {}),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

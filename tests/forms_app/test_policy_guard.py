@@ -5,10 +5,14 @@ or a translation of it), or that a submission's proof names, cannot be unpublish
 to another site, one at a time or in bulk. Other pages can.
 """
 
+import datetime
+
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from wagtail.models import Locale, Page
 
 from forms_app.models import FormPage
@@ -196,3 +200,84 @@ class TestBulk:
         assert response.status_code == 302
         assert response["Location"] == "/admin/pages/"
         assert Page.objects.get(pk=about_page.pk).get_parent().pk == el_services.pk
+
+
+# Expiry and the company settings ------------------------------------------------------------
+# A scheduled expiry is an unpublish that happens later; clearing the settings' policy, or
+# choosing another site's, unlinks the consent text. Both are refused while forms collect
+# consent.
+
+EXPIRY_REFUSED = (
+    "The privacy policy cannot expire: the site's forms link to it, or submissions refer to "
+    "it as the policy their consent was given under."
+)
+
+
+def field_errors(error, field):
+    with translation.override("da"):
+        return [str(message) for message in error.value.message_dict[field]]
+
+
+def test_policy_in_use_cannot_be_scheduled_to_expire(policy):
+    policy.expire_at = timezone.now() + datetime.timedelta(days=7)
+    with pytest.raises(ValidationError) as error:
+        policy.full_clean()
+    assert field_errors(error, "expire_at") == [danish(EXPIRY_REFUSED, "")]
+
+
+def test_policy_of_a_site_without_forms_may_expire(policy, vvs_site):
+    for root in site_roots(vvs_site):  # Danish and English
+        for form_page in FormPage.objects.live().descendant_of(root):
+            form_page.unpublish()
+    policy.expire_at = timezone.now() + datetime.timedelta(days=7)
+    policy.full_clean()  # no error
+
+
+def settings_url(site):
+    return reverse("wagtailsettings:edit", args=["home", "companysettings", site.pk])
+
+
+def settings_data(site, **changes):
+    values = model_to_dict(CompanySettings.for_site(site), exclude=["id", "site"])
+    values.update(changes)
+    return {key: "" if value is None else value for key, value in values.items()}
+
+
+def test_settings_cannot_drop_the_policy_while_forms_ask_for_consent(admin_client, vvs_site):
+    response = admin_client.post(
+        settings_url(vvs_site), settings_data(vvs_site, privacy_policy_page=None), HTTP_HOST=HOST
+    )
+    assert response.status_code == 200
+    with translation.override("da"):
+        expected = translation.gettext(
+            "The site's forms ask for consent under the privacy policy chosen here: choose "
+            "the site's privacy policy page."
+        )
+    assert response.context["form"].errors["privacy_policy_page"] == [expected]
+    assert CompanySettings.for_site(vvs_site).privacy_policy_page_id is not None
+
+
+def test_settings_cannot_point_at_the_other_companys_policy(
+    admin_client, vvs_site, policy, el_policy
+):
+    response = admin_client.post(
+        settings_url(vvs_site),
+        settings_data(vvs_site, privacy_policy_page=el_policy.pk),
+        HTTP_HOST=HOST,
+    )
+    assert response.status_code == 200
+    with translation.override("da"):
+        expected = translation.gettext("Choose the privacy policy page of this site.")
+    assert response.context["form"].errors["privacy_policy_page"] == [expected]
+    assert CompanySettings.for_site(vvs_site).privacy_policy_page_id == policy.pk
+
+
+def test_settings_save_with_the_sites_own_policy(admin_client, vvs_site, policy):
+    response = admin_client.post(
+        settings_url(vvs_site),
+        settings_data(vvs_site, company_name="MIH VVS A/S"),
+        HTTP_HOST=HOST,
+    )
+    assert response.status_code == 302
+    saved = CompanySettings.for_site(vvs_site)
+    assert (saved.company_name, saved.privacy_policy_page_id) == ("MIH VVS A/S", policy.pk)
