@@ -26,13 +26,17 @@ setup: messages ## Migrate the database and create both sites with demo content 
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_sites
 
-run: setup ## Set everything up and serve both sites on PORT (default 8000)
+run: setup ## Set everything up; serve both sites on PORT (default 8000) beside one task worker
 	@$(PY) manage.py ensure_dev_superuser
 	@echo
 	@echo "  MIH VVS ApS:  http://mihvvs.localhost:$(PORT)/"
 	@echo "  MIH El ApS:   http://mihel.localhost:$(PORT)/"
 	@echo "  Admin:        http://mihvvs.localhost:$(PORT)/admin/"
 	@echo
+	@# The worker sends queued mail and runs Wagtail's tasks; Ctrl-C stops both (the trap stops
+	@# the worker whichever way the server ends). Restart after changing task code.
+	$(PY) manage.py run_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: messages ## Run the whole test suite (DATABASE_URL picks PostgreSQL)
@@ -43,6 +47,9 @@ bench: messages ## Export and purge benchmark vs Wagtail's own export (COUNTS="1
 
 bench-photos: messages ## CPU and peak memory of the most expensive photo request the limits accept
 	$(PY) -m tests.bench.photo_cost
+
+bench-serve: messages ## Serving benchmark: our pages vs a bare view and `wagtail start` (needs Redis)
+	$(PY) -m tests.bench.serve
 
 lint: install ## ruff check, ruff format --check, djhtml --check
 	$(VENV)/bin/ruff check .
@@ -57,4 +64,4 @@ format: install ## Apply ruff and djhtml formatting
 clean: ## Remove the venv and local data (var/)
 	rm -rf $(VENV) var
 
-.PHONY: help install messages setup run test bench bench-photos lint format clean
+.PHONY: help install messages setup run test bench bench-photos bench-serve lint format clean

@@ -8,6 +8,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from forms_app.staff.wagtail_views import GuardedDeleteSubmissionsView
+from home.brand import brand_css
 from home.localize import (
     GuardedSubmitPageTranslationView,
     GuardedTranslationsReportView,
@@ -51,6 +52,8 @@ urlpatterns = [
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # The brand colour as a stylesheet named by the colour (public pages allow no inline style).
+    path("brand/<str:colour>.css", brand_css, name="brand_css"),
     path("sitemap.xml", sitemap),
 ]
 

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.models import Page, Site
 
 from home.models import (
@@ -19,6 +20,7 @@ from home.models import (
 from .models import FormPage, FormSubmission
 from .permissions import VIEW, pages_on_sites_q, sites_user_can
 from .permissions import submission_permission_policy as policy
+from .staff.mail_failures import unsent_mail
 
 
 @hooks.register("filter_form_submissions_for_user")
@@ -46,6 +48,35 @@ def register_inbox_menu_item():
     return InboxMenuItem(
         _("Submissions"), reverse_lazy("henvendelser:inbox"), icon_name="mail", order=250
     )
+
+
+@hooks.register("register_reports_menu_item")
+def register_unsent_mail_menu_item():
+    return InboxMenuItem(
+        _("Unsent mail"), reverse_lazy("henvendelser:unsent_mail"), icon_name="warning", order=900
+    )
+
+
+class UnsentMailPanel(Component):
+    """On the dashboard, only when mail about the user's own sites was given up."""
+
+    order = 50
+    template_name = "forms_app/admin/unsent_mail_panel.html"
+
+    def __init__(self, count):
+        self.count = count
+
+    def get_context_data(self, parent_context=None):
+        return {"count": self.count}
+
+
+@hooks.register("construct_homepage_panels")
+def add_unsent_mail_panel(request, panels):
+    if not policy.user_has_permission(request.user, VIEW):
+        return
+    count = len({m.row.pk for m in unsent_mail(request.user, given_up_only=True)})
+    if count:
+        panels.append(UnsentMailPanel(count))
 
 
 @hooks.register("insert_global_admin_css")

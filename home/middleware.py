@@ -1,13 +1,19 @@
-"""Request handling before any view: the canonical hostname, and the request size cap.
+"""Request handling before any view: the canonical hostname, the request size cap, headers.
 
 * :class:`CanonicalHostMiddleware` sends ``www.<site hostname>`` to the site's hostname.
 * :class:`RequestSizeLimitMiddleware` refuses a body larger than a form can need, unread.
+* :class:`SecurityHeadersMiddleware` adds ``Permissions-Policy`` and
+  ``Cross-Origin-Resource-Policy``; :class:`ContentSecurityPolicyMiddleware` the CSP (strict on
+  public pages, Wagtail's needs on the admin).
 """
 
 from urllib.parse import urlsplit
 
+from csp.middleware import CSPMiddleware
+from csp.utils import default_config
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.files.storage import default_storage
 from django.http import HttpResponsePermanentRedirect
 from django.http.request import split_domain_port
 from django.shortcuts import render
@@ -150,3 +156,67 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return response
+
+
+class SecurityHeadersMiddleware:
+    """``Permissions-Policy`` and ``Cross-Origin-Resource-Policy`` on every response.
+
+    Every feature in ``PERMISSIONS_POLICY`` is off (``camera=()``) for our pages and any frame
+    in them. Django sets the other security headers itself (``SECURE_*``, ``X_FRAME_OPTIONS``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.permissions_policy = ", ".join(f"{name}=()" for name in settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.permissions_policy:
+            response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        if settings.CROSS_ORIGIN_RESOURCE_POLICY:
+            response.headers.setdefault(
+                "Cross-Origin-Resource-Policy", settings.CROSS_ORIGIN_RESOURCE_POLICY
+            )
+        return response
+
+
+def storage_origin(storage):
+    """``scheme://host`` of the storage's file URLs, or None when they are on our own host."""
+    parts = urlsplit(storage.url("csp-probe.png"))
+    if not parts.netloc:
+        return None
+    return f"{parts.scheme or 'https'}://{parts.netloc}"
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware with two policies: public pages and the Wagtail admin.
+
+    Public pages get ``CONTENT_SECURITY_POLICY``: nothing inline and no nonce, so the header is
+    the same for every response of a page and the page cache may store it with the body. Paths
+    under ``CSP_ADMIN_PATH_PREFIXES`` get ``CONTENT_SECURITY_POLICY_ADMIN``; Wagtail's preview
+    of a page gets the public policy, framed by our own origin. The public media
+    origin (S3 or a CDN, when the default storage's URLs name another host) is allowed as an
+    image source in both.
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        origin = storage_origin(default_storage)
+        self.img_update = {"img-src": [origin]} if origin else None
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if report_only:
+            return parts
+        if parts.config is None and request.path_info.startswith(
+            tuple(settings.CSP_ADMIN_PATH_PREFIXES)
+        ):
+            parts.config = default_config(settings.CONTENT_SECURITY_POLICY_ADMIN["DIRECTIVES"])
+        elif getattr(request, "is_dummy", False):
+            # Wagtail's preview renders the page through this middleware with a request for
+            # the page's own URL, and shows it in a same-origin iframe of the editor: the
+            # public policy, framing allowed by our own origin only.
+            parts.replace = {"frame-ancestors": ["'self'"], **(parts.replace or {})}
+        if self.img_update:
+            parts.update = {**self.img_update, **(parts.update or {})}
+        return parts

@@ -1,5 +1,7 @@
-"""Admin hooks of the company sites: page chooser isolation, translations behind their source."""
+"""Admin hooks of the company sites: page chooser isolation, translations behind their source,
+login lockouts."""
 
+from axes.models import AccessAttempt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -10,8 +12,10 @@ from wagtail import hooks
 from wagtail.admin.ui.components import Component
 from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from .localize import behind_sources, editable_pages, translations_behind
+from .lockouts import LockoutViewSet, SuperuserOnlyPolicy
 
 
 def permitted_roots(user):
@@ -138,3 +142,10 @@ class TranslationsBehindPanel(Component):
 @hooks.register("construct_homepage_panels")
 def add_translations_behind_panel(request, panels):
     panels.append(TranslationsBehindPanel())
+
+
+@hooks.register("register_admin_viewset")
+def register_login_lockouts():
+    """Settings → Login lockouts: django-axes' failed logins, for superusers (home/lockouts.py)."""
+    register_permission_policy(AccessAttempt, SuperuserOnlyPolicy(AccessAttempt))
+    return LockoutViewSet("login_lockouts")

@@ -6,6 +6,7 @@ from wagtail.models import Site
 
 from home.setup import setup_sites
 from tests.factories import EL_STAFF, VVS_EDITORS, VVS_STAFF, UserFactory
+from tests.tasks import run_tasks
 
 
 @pytest.fixture(scope="session")
@@ -17,6 +18,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """
     with django_db_blocker.unblock():
         setup_sites()
+        run_tasks()  # Wagtail's queued tasks (search and reference index), as make run's worker
 
 
 @pytest.fixture
@@ -25,7 +27,9 @@ def sites(db):
     found = {site.root_page.slug: site for site in Site.objects.select_related("root_page")}
     if {"mihvvs", "mihel"} <= found.keys():
         return {"mihvvs": found["mihvvs"], "mihel": found["mihel"]}
-    return setup_sites()  # after a transactional test emptied the database
+    sites = setup_sites()  # after a transactional test emptied the database
+    run_tasks()
+    return sites
 
 
 @pytest.fixture

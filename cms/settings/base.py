@@ -5,6 +5,7 @@ README). ``dev.py``, ``test.py`` and ``production.py`` only change what differs.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
+    # Purges a CDN or caching proxy on publish when WAGTAILFRONTENDCACHE is set (below).
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
@@ -80,6 +83,12 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    # Admin login throttling (AccessAttempt rows; listed for superusers by home/lockouts.py)
+    "axes",
+    # Content-Security-Policy header (its system checks; the middleware is ours, home.middleware)
+    "csp",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,12 +98,23 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz/ for the load balancer, answered before anything else: any Host (its IP too),
+    # plain HTTP, no session or CSRF (cms.health).
+    "cms.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy and Cross-Origin-Resource-Policy on every response, static files too.
+    "home.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy: strict on public pages, Wagtail's needs on /admin/.
+    "home.middleware.ContentSecurityPolicyMiddleware",
     "home.middleware.CanonicalHostMiddleware",
     # 413 for a body larger than any form needs, before anything reads it (CSRF reads
     # request.POST in process_view, which runs after every middleware's __call__).
     "home.middleware.RequestSizeLimitMiddleware",
+    # Anonymous content pages from the shared cache (home/page_cache.py): below the headers
+    # above (they run on every response), above sessions, locale, CSRF and auth (a hit needs
+    # none of them).
+    "home.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Language from the URL: /en/… is English, everything else Danish (never the browser's
     # Accept-Language, so a Danish page is always Danish).
@@ -105,6 +125,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -154,17 +176,58 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def redis_cache_settings(url, key_prefix="mih"):
+    """The ``default`` cache on Redis: a Redis outage makes cache misses, never errors.
+
+    ``cms.redis_cache.ResilientRedisCache`` ignores connection errors (a miss, logged once per
+    pause) and stops trying for a moment after one; the socket timeouts bound each attempt
+    when Redis stops answering rather than refusing.
+    """
+    return {
+        "BACKEND": "cms.redis_cache.ResilientRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5")),
+            "SOCKET_TIMEOUT": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5")),
+        },
+    }
+
+
 # Cache: Redis when REDIS_URL is set (shared by every web process), local memory otherwise.
 if os.environ.get("REDIS_URL"):
     CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "mih"),
-        }
+        "default": redis_cache_settings(
+            os.environ["REDIS_URL"], os.environ.get("CACHE_KEY_PREFIX", "mih")
+        )
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Page cache (home/page_cache.py): anonymous content pages are kept this many seconds in the
+# cache above (0: off); any publish, unpublish, move, delete or settings change replaces them
+# at once on every worker. Browsers may keep a page PAGE_CACHE_MAX_AGE seconds, a CDN or
+# caching proxy PAGE_CACHE_S_MAXAGE (raise it once WAGTAILFRONTENDCACHE purges that proxy).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
+PAGE_CACHE_S_MAXAGE = int(os.environ.get("PAGE_CACHE_S_MAXAGE", "60"))
+
+# A CDN or caching proxy in front, purged by Wagtail's frontend_cache (as a background task)
+# on every change the page cache above is refreshed for: an HTTP PURGE endpoint (Varnish,
+# nginx with a purge module) and/or Cloudflare. Nothing is purged when neither is set.
+WAGTAILFRONTENDCACHE = {}
+if os.environ.get("FRONTEND_CACHE_PURGE_URL"):
+    WAGTAILFRONTENDCACHE["proxy"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": os.environ["FRONTEND_CACHE_PURGE_URL"],
+    }
+if os.environ.get("FRONTEND_CACHE_CLOUDFLARE_ZONEID"):
+    WAGTAILFRONTENDCACHE["cloudflare"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+        "BEARER_TOKEN": os.environ.get("FRONTEND_CACHE_CLOUDFLARE_BEARER_TOKEN", ""),
+        "ZONEID": os.environ["FRONTEND_CACHE_CLOUDFLARE_ZONEID"],
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -220,6 +283,22 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@mihvvs.dk")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Seconds an SMTP connect, greeting or reply may take before the worker gives up and retries
+# later (mail is sent only by the worker, never in a visitor's request).
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+
+# Background tasks (django-tasks): notification mail and Wagtail's own tasks (reference index,
+# frontend-cache purges, image focal points, file deletion) are rows in the database, run by
+# `manage.py run_worker`. django-tasks 0.12 enqueues at once (it has no ENQUEUE_ON_COMMIT), so
+# a task enqueued inside a transaction is written, and rolled back, with it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A notification mail that fails is tried again after these many seconds (1 min, 5 min,
+# 30 min, 2 h, 12 h; the last repeats), FORMS_MAIL_MAX_ATTEMPTS times in all, then it is
+# given up and listed for staff ("Mail der ikke er sendt").
+FORMS_MAIL_RETRY_DELAYS = [
+    int(delay) for delay in env_list("FORMS_MAIL_RETRY_DELAYS", "60,300,1800,7200,43200")
+]
+FORMS_MAIL_MAX_ATTEMPTS = int(os.environ.get("FORMS_MAIL_MAX_ATTEMPTS", "6"))
 
 # Security defaults that hold everywhere; production.py adds HTTPS-only settings.
 SESSION_COOKIE_HTTPONLY = True
@@ -230,6 +309,91 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"  # Django's default, stated
+
+# Content-Security-Policy (django-csp; home.middleware.ContentSecurityPolicyMiddleware). Public
+# pages: nothing inline, no nonce (the page cache serves one body to every visitor), so the
+# policy is the same for every response. The public media origin (S3 / a CDN) is added to
+# img-src from the default storage's URLs; CSP_EXTRA_IMG_SRC adds more.
+CSP_EXTRA_IMG_SRC = env_list("CSP_EXTRA_IMG_SRC")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *CSP_EXTRA_IMG_SRC],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# The Wagtail admin (every path under CSP_ADMIN_PATH_PREFIXES, the staff "Henvendelser" views
+# and the page preview included): what its own scripts need and no more, measured with the
+# browser tests (tests/browser/test_csp_browser.py). Its stylesheets and many components set
+# inline style attributes.
+CSP_ADMIN_PATH_PREFIXES = ["/admin/"]
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        # Wagtail's date and date-time widgets (scheduled publishing, the inbox's date filter)
+        # render an inline <script> that starts their picker.
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # The live preview shows the page in a same-origin iframe.
+        "frame-ancestors": ["'self'"],
+    }
+}
+# Browser features no page of ours uses, off for every page and any frame in it.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
+# Other sites may not embed our responses (scripts, images, pages) in theirs.
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+
+# Sessions: staff are logged out after a working day without a request (sliding: every
+# request moves the expiry); the cookie itself still ends when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(9 * 3600)))
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Admin login throttling (django-axes, home/lockouts.py, docs/operations.md): after
+# AXES_FAILURE_LIMIT failed logins within AXES_COOLOFF_TIME, from one client address or for one
+# username, further logins are refused (even with the right password) until the last failure is
+# that old. A username lockout does not apply at a client address from which that user logged
+# in successfully within AXES_KNOWN_CLIENT_DAYS, so a guesser elsewhere cannot keep the real
+# user out; that address still has its own limit.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "60")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_KNOWN_CLIENT_DAYS = int(os.environ.get("AXES_KNOWN_CLIENT_DAYS", "30"))
+# Failures during a lockout are not counted: the lockout ends a cool-off after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "home.lockouts.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "home.lockouts.lockout_response"
+# The client address as the form rate limit sees it (TRUSTED_PROXY_COUNT, below).
+AXES_CLIENT_IP_CALLABLE = "cms.client_ip.client_ip"
 
 LOGGING = {
     "version": 1,
@@ -238,7 +402,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # One line per background task run is noise, not information.
-    "loggers": {"django_tasks": {"level": "WARNING"}},
+    # django-axes: its warnings (a failed login, a lockout) are kept, its per-login INFO lines
+    # are not.
+    "loggers": {"django_tasks": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Wagtail
@@ -294,7 +460,20 @@ FORMS_RATE_LIMIT_WINDOW = int(os.environ.get("FORMS_RATE_LIMIT_WINDOW", "600"))
 # together: a visitor can type anyone's address.
 FORMS_RECEIPT_LIMIT = int(os.environ.get("FORMS_RECEIPT_LIMIT", "3"))
 FORMS_RECEIPT_LIMIT_WINDOW = int(os.environ.get("FORMS_RECEIPT_LIMIT_WINDOW", str(24 * 3600)))
-# Behind a load balancer, the client is the right-most address it adds to X-Forwarded-For.
-FORMS_TRUST_X_FORWARDED_FOR = env_bool("FORMS_TRUST_X_FORWARDED_FOR")
+# How many proxies in front of gunicorn append to X-Forwarded-For (nginx, a load balancer):
+# the client address is that many entries from its right, anything further left is whatever the
+# client sent (cms.client_ip; used by the form rate limit and the admin login throttle). 0 (the
+# default here; production's is 1) uses REMOTE_ADDR. The deprecated
+# FORMS_TRUST_X_FORWARDED_FOR=1 still means 1.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("TRUSTED_PROXY_COUNT", "1" if env_bool("FORMS_TRUST_X_FORWARDED_FOR") else "0")
+)
+# /healthz/ reports the background worker as stale when its last heartbeat is older than this
+# many seconds (cms.health).
+WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "120"))
+# On PostgreSQL the staff CSV export's rows are written by the database (COPY), byte for byte
+# the Python pipeline's file; off (0) uses the Python pipeline, as SQLite always does
+# (forms_app.staff.export).
+FORMS_EXPORT_COPY = env_bool("FORMS_EXPORT_COPY", True)
 # Photo uploads larger than this go to a temporary file rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

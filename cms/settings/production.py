@@ -23,6 +23,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [
 ]
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Production runs behind one proxy that appends the client to X-Forwarded-For (nginx, or the
+# load balancer): see base.py and docs/deployment.md.
+# (The deprecated FORMS_TRUST_X_FORWARDED_FOR no longer changes this; set TRUSTED_PROXY_COUNT.)
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

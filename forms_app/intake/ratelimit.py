@@ -6,54 +6,82 @@ address nor an email address is stored.
 """
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
 
+from cms.client_ip import client_ip
 
-def client_address(request):
-    if settings.FORMS_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            # The right-most entry is the one our own load balancer added.
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+logger = logging.getLogger(__name__)
+
+
+class CacheUnavailable(Exception):
+    """The cache could not count (Redis down): the caller decides whether to let it pass."""
 
 
 def count_exceeds(scope, who, limit, window):
     """Count one more for ``who`` in ``scope``; True once the count passed ``limit`` within
-    ``window`` seconds."""
+    ``window`` seconds. Raises :class:`CacheUnavailable` when the cache cannot count.
+
+    The production cache (``cms.redis_cache``) answers ``None`` instead of raising when Redis
+    is down; any other backend's error counts the same.
+    """
     digest = hashlib.sha256(f"{settings.SECRET_KEY}|{scope}|{who}".encode()).hexdigest()
     key = f"forms:ratelimit:{digest}"
-    if cache.add(key, 1, timeout=window):
-        return limit < 1
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=window)
-        count = 1
+        added = cache.add(key, 1, timeout=window)
+        if added is None:
+            raise CacheUnavailable
+        if added:
+            return limit < 1
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=window)
+            count = 1
+        if count is None:
+            raise CacheUnavailable
+    except CacheUnavailable:
+        raise
+    except Exception as error:
+        raise CacheUnavailable from error
     return count > limit
 
 
 def is_rate_limited(request, scope):
-    """Count this request; True once the client passed the limit within the window."""
-    return count_exceeds(
-        scope,
-        client_address(request),
-        settings.FORMS_RATE_LIMIT,
-        settings.FORMS_RATE_LIMIT_WINDOW,
-    )
+    """Count this request; True once the client passed the limit within the window.
+
+    Fails open: while the cache is down every post is let through (and logged, without the
+    client's address), so an outage never stops a visitor; counting resumes by itself.
+    """
+    try:
+        return count_exceeds(
+            scope,
+            client_ip(request),
+            settings.FORMS_RATE_LIMIT,
+            settings.FORMS_RATE_LIMIT_WINDOW,
+        )
+    except CacheUnavailable:
+        logger.warning("Form rate limit not applied (%s): the cache is unavailable", scope)
+        return False
 
 
 def receipt_allowed(address):
     """Count a receipt to ``address``; False once it had its share within the window.
 
     Anyone can type any address into a form, so without this a receipt would let a stranger
-    send our mail to someone else as often as the per-client post limit allows.
+    send our mail to someone else as often as the per-client post limit allows. Fails closed:
+    while the cache cannot count, no receipt is sent (the submission itself is stored and staff
+    are notified as usual), because the post limit is open then too.
     """
-    return not count_exceeds(
-        "receipt",
-        address.casefold(),
-        settings.FORMS_RECEIPT_LIMIT,
-        settings.FORMS_RECEIPT_LIMIT_WINDOW,
-    )
+    try:
+        return not count_exceeds(
+            "receipt",
+            address.casefold(),
+            settings.FORMS_RECEIPT_LIMIT,
+            settings.FORMS_RECEIPT_LIMIT_WINDOW,
+        )
+    except CacheUnavailable:
+        logger.warning("Receipt not sent: the cache is unavailable to count receipts")
+        return False

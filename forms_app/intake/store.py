@@ -2,7 +2,8 @@
 
 Called from ``FormPage.process_form_submission`` (Wagtail's override point). The consent
 proof comes from :mod:`.consent`, the retention date from :mod:`forms_app.retention`; the
-notifications are queued for after the commit.
+notification mail is queued for the worker in the same transaction (:mod:`.notifications`), so
+a stored submission always has its mail queued and a rolled-back one has none.
 """
 
 import logging
@@ -18,7 +19,7 @@ from ..retention import SubmissionStatus, retention_for
 from ..storage import private_storage
 from .consent import proof_fields
 from .forms import NAME_FIELD_NAMES, RESERVED_FIELD_NAMES
-from .notifications import send_notifications
+from .notifications import queue_notifications
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ def store_submission(page, form):
                 retain_until=retain_until,
                 retention_reason=retention_reason,
             )
+            # Task rows, not mail: the worker sends it once this transaction has committed.
+            queue_notifications(page, submission)
             for field_name, photo in photos:
                 record = SubmissionPhoto(
                     submission=submission,
@@ -99,5 +102,4 @@ def store_submission(page, form):
                 logger.error("Could not remove orphaned photo file after a failed submission")
         raise
 
-    transaction.on_commit(lambda: send_notifications(submission))
     return submission

@@ -13,7 +13,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from ..data_requests import access, erasure
-from . import export, inbox, photos
+from . import export, inbox, mail_failures, photos
 
 app_name = "henvendelser"
 
@@ -27,6 +27,8 @@ admin_urlpatterns = [
     path("eksport/", export.export_view, name="export"),
     path("indsigt/", access.access_request_view, name="access_request"),
     path("sletning/", erasure.erasure_view, name="erasure"),
+    path("mail-ikke-sendt/", mail_failures.unsent_mail_view, name="unsent_mail"),
+    path("mail-ikke-sendt/<uuid:row_id>/send-igen/", mail_failures.resend, name="resend_mail"),
 ]
 decorate_urlpatterns(admin_urlpatterns, require_admin_access)
 decorate_urlpatterns(admin_urlpatterns, never_cache)

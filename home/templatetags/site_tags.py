@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import translation
 from wagtail.models import Page, Site
 
+from home import page_cache
 from home.sites import site_roots
 
 register = template.Library()
@@ -15,15 +16,19 @@ def site_root(context):
     """The root page of the site serving this request, in the current language if translated."""
     request = context.get("request")
     site = Site.find_for_request(request) if request else None
-    return site.root_page.specific.localized if site else None
+    return page_cache.localized_root(request, site) if site else None
 
 
-@register.simple_tag
-def menu_pages(root):
+@register.simple_tag(takes_context=True)
+def menu_pages(context, root):
     """Live pages directly under the site root that editors marked "show in menus"."""
     if root is None:
-        return Page.objects.none()
-    return root.get_children().live().public().in_menu().specific()
+        return []
+    return page_cache.memo(
+        context.get("request"),
+        ("menu", root.pk),
+        lambda: list(root.get_children().live().public().in_menu().specific()),
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -40,12 +45,22 @@ def language_versions(context):
     current = translation.get_language()
     translations = {}
     if isinstance(page, Page) and page.pk:
-        for item in page.get_translations(inclusive=True).live().select_related("locale"):
-            translations[item.locale.language_code] = item
-    roots = {
-        item.locale.language_code: item
-        for item in site_roots(site).live().select_related("locale")
-    }
+        translations = page_cache.memo(
+            request,
+            ("translations", page.pk),
+            lambda: {
+                item.locale.language_code: item
+                for item in page.get_translations(inclusive=True).live().select_related("locale")
+            },
+        )
+    roots = page_cache.memo(
+        request,
+        ("roots", site.pk),
+        lambda: {
+            item.locale.language_code: item
+            for item in site_roots(site).live().select_related("locale")
+        },
+    )
     versions = []
     for code, name in settings.LANGUAGES:
         target = translations.get(code) or roots.get(code)
@@ -65,6 +80,12 @@ def language_versions(context):
             }
         )
     return versions
+
+
+@register.simple_tag(takes_context=True)
+def localized_version(context, page):
+    """``page.localized`` (the translation in the active language, or the page), memoised."""
+    return page_cache.localized(context.get("request"), page)
 
 
 @register.filter

@@ -15,17 +15,21 @@ from forms_app.models import (
     FormField,
     FormPage,
     FormSubmission,
+    LegalBasis,
     StaffAction,
     SubmissionPhoto,
     SubmissionStatus,
 )
+from forms_app.staff import export
 from forms_app.staff.export import (
     FIXED_COLUMNS,
     csv_stream,
     export_columns,
     iter_rows,
     neutralise,
-    xlsx_file,
+    xlsx_chunk,
+    xlsx_rows,
+    xlsx_stream,
 )
 from home.models import PrivacyPolicyPage
 from tests.assertions import assert_permission_denied, assert_sent_to_login
@@ -59,6 +63,15 @@ def submissions(quote_page, el_site):
         page=el_quote, answers={"navn": "Elsebeth El-kunde", "e_mail": "el@example.dk"}
     )
     return FormSubmission.objects.order_by("submit_time")
+
+
+def xlsx_file(queryset):
+    """The streamed workbook of ``queryset`` as a file openpyxl can read."""
+    return io.BytesIO(b"".join(xlsx_stream(queryset)))
+
+
+def quote_page_consent(submission):
+    return submission.page.specific.consent_text.strip()
 
 
 def labels(*names):
@@ -111,8 +124,12 @@ class TestCsv:
             "Email (normalised)",
             "Phone (normalised)",
             "Consent given",
+            "Consent text shown",
+            "Language",
+            "Legal basis",
             "Policy version",
             "Keep until",
+            "Why it is kept",
             "Legal hold",
             "Photos",
         )
@@ -171,7 +188,13 @@ class TestCsv:
         with translation.override("da"):
             assert row["status"] == str(SubmissionStatus.NEW.label)
         assert row["retain_until"] == submission.retain_until.isoformat()
-        assert "consent_text" not in row and "retention_reason" not in row
+        # The whole consent proof, as this submission stored it.
+        assert row["consent_text"] == submission.consent_text
+        assert row["consent_text"].startswith(quote_page_consent(submission))
+        assert row["retention_reason"] == submission.retention_reason != ""
+        assert row["consent_language"] == "da"
+        with translation.override("da"):
+            assert row["legal_basis"] == str(LegalBasis(submission.legal_basis).label)
         assert row["policy_version"] == "1"
         assert row["legal_hold"] == ""
         assert submission.policy_page.get_publication(submission.policy_revision_id)[0] == 1
@@ -343,3 +366,146 @@ class TestAccessAndAudit:
             StaffAction.objects.values_list("site__hostname", "count").order_by("site__hostname")
         )
         assert counts == {"mihel.localhost": 1, "mihvvs.localhost": 2}
+
+
+class TestConsentProofColumns:
+    def test_consent_text_and_retention_reason_per_row(self, client, vvs_staff, quote_page):
+        """An editor changes the form's texts between two submissions: each row keeps its own."""
+        FormSubmissionFactory(page=quote_page)
+        quote_page.consent_text = "Ja, I må kontakte mig om mit tilbud (ny tekst)."
+        quote_page.retention_reason = "Gemmes til tilbuddet er afsluttet (ny begrundelse)."
+        quote_page.save_revision().publish()
+        FormSubmissionFactory(page=quote_page, answers={"navn": "Anden Kunde"})
+        first, second = FormSubmission.objects.order_by("pk")
+        assert first.consent_text != second.consent_text
+        assert first.retention_reason != second.retention_reason
+
+        client.force_login(vvs_staff)
+        rows = {row["Navn"]: row for row in as_dicts(csv_rows(get_csv(client)[1]))}
+        for submission, name in ((first, "Mette Hansen"), (second, "Anden Kunde")):
+            assert rows[name]["consent_text"] == submission.consent_text
+            assert rows[name]["retention_reason"] == submission.retention_reason
+        assert rows["Anden Kunde"]["consent_text"].startswith("Ja, I må kontakte mig")
+        assert rows["Anden Kunde"]["retention_reason"].endswith("(ny begrundelse).")
+        assert "(ny" not in rows["Mette Hansen"]["consent_text"]
+        assert "(ny" not in rows["Mette Hansen"]["retention_reason"]
+
+    def test_stored_formula_in_consent_text_is_neutralised(self, quote_page):
+        FormSubmissionFactory(page=quote_page, consent_text="=HYPERLINK(1)")
+        queryset = FormSubmission.objects.all()
+        [row] = list(iter_rows(queryset, export_columns(queryset)))
+        assert row[FIXED_KEYS.index("consent_text")] == "'=HYPERLINK(1)"
+
+
+def xlsx_values(content):
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    return [
+        ["" if value is None else value for value in row]
+        for row in sheet.iter_rows(values_only=True)
+    ]
+
+
+class TestXlsxStreams:
+    def test_same_cells_as_the_csv(self, client, vvs_staff, quote_page, submissions):
+        FormField.objects.create(
+            page=quote_page, label="Antal radiatorer", field_type="number", sort_order=50
+        )
+        FormSubmissionFactory(
+            page=quote_page,
+            answers={
+                "navn": 'A & B <Rør> "Søn"',
+                "adresse": "Linje 1\r\nLinje 2",
+                "beskrivelse_af_opgaven": "  mellemrum  ",
+                "antal_radiatorer": "12",
+            },
+        )
+        FormSubmissionFactory(page=quote_page, answers={"antal_radiatorer": "2.5"})
+        client.force_login(vvs_staff)
+        csv_table = csv_rows(get_csv(client)[1])
+        response = client.get(EXPORT_URL, {"format": "xlsx"})
+        assert response.streaming
+        table = xlsx_values(b"".join(response.streaming_content))
+        # Numbers are numbers in the sheet and their text in the CSV; all else is equal text.
+        assert [[str(value) for value in row] for row in table] == csv_table
+        rows = as_dicts(table)
+        assert all(isinstance(row["id"], int) for row in rows)
+        by_name = {row["Navn"]: row for row in rows}
+        assert by_name['A & B <Rør> "Søn"']["Antal radiatorer"] == 12
+        assert by_name['A & B <Rør> "Søn"']["Adresse"] == "Linje 1\r\nLinje 2"
+        assert by_name['A & B <Rør> "Søn"']["Beskrivelse af opgaven"] == "  mellemrum  "
+        assert [row["Antal radiatorer"] for row in rows if row["Antal radiatorer"] == 2.5]
+        assert isinstance(by_name["Søren Ærø-Åberg"]["received"], str)  # dates as in the CSV
+
+    def test_chunk_fast_path_equals_cell_by_cell(self):
+        rows = [
+            [1, "tekst", "", None, 3, 2.5, "a&b<c>d\re", "'=x", "  ", "Ø"],
+            [2, "", "", "", -7, 10**20, "\n", "x", "y", "z"],
+        ]
+        assert xlsx_chunk(rows) == xlsx_rows(rows)
+        # A character XML forbids (the fast path's markers among them) goes cell by cell.
+        bad = [[1, "a\x01b", "c\x03", "\x07", 2]]
+        assert xlsx_chunk(bad) == xlsx_rows(bad)
+        assert "\x01" not in xlsx_chunk(bad) and '<t xml:space="preserve">ab</t>' in xlsx_chunk(
+            bad
+        )
+
+    @pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+    def test_first_piece_before_the_rows_are_read(
+        self, client, vvs_staff, quote_page, monkeypatch, export_format
+    ):
+        """The response streams: its first piece leaves after one chunk of rows was read.
+
+        Fails if the export reads all rows (or builds the file) before the first piece.
+        """
+        monkeypatch.setattr(export, "CHUNK_SIZE", 2)
+        monkeypatch.setattr(export, "ZIP_CHUNK_BYTES", 256)
+        for n in range(6):
+            FormSubmissionFactory(page=quote_page, answers={"navn": f"Kunde {n}"})
+        client.force_login(vvs_staff)
+        response = client.get(EXPORT_URL, {"format": export_format})
+        assert response.streaming  # StreamingHttpResponse
+        pieces = iter(response.streaming_content)
+
+        def photo_queries(queries):
+            return [q for q in queries if "forms_app_submissionphoto" in q["sql"]]
+
+        with CaptureQueriesContext(connection) as queries:
+            first = next(pieces)
+            while export_format == "csv" and "Kunde" not in first.decode():
+                first = next(pieces)
+        assert first
+        # At most one chunk of two rows read so far (its photos asked for once), of three.
+        read_before = len(photo_queries(queries.captured_queries))
+        assert read_before <= 1
+        with CaptureQueriesContext(connection) as queries:
+            rest = b"".join(pieces)
+        assert read_before + len(photo_queries(queries.captured_queries)) == 3
+        if export_format == "xlsx":
+            table = xlsx_values(first + rest)
+            assert sorted(row[FIXED_KEYS.index("name")] for row in table[1:]) == [
+                f"Kunde {n}" for n in range(6)
+            ]
+
+
+class TestWagtailPerFormExport:
+    @pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+    def test_goes_through_the_one_export(
+        self, client, superuser, quote_page, contact_page, submissions, export_format
+    ):
+        FormSubmissionFactory(page=contact_page, answers={"navn": "Kontakt Kunde"})
+        client.force_login(superuser)
+        url = reverse("wagtailforms:list_submissions", args=[quote_page.pk])
+        response = client.get(url, {"export": export_format})
+        assert response.status_code == 302
+        assert response["Location"].startswith(EXPORT_URL)
+        StaffAction.objects.all().delete()
+        response = client.get(response["Location"])
+        assert response.streaming
+        assert response["Content-Disposition"].endswith(f'.{export_format}"')
+        content = b"".join(response.streaming_content)
+        table = csv_rows(content.decode()) if export_format == "csv" else xlsx_values(content)
+        rows = as_dicts(table)
+        assert sorted(row["Navn"] for row in rows) == ["Mette Hansen", "Søren Ærø-Åberg"]
+        assert {row["form"] for row in rows} == {quote_page.title}
+        assert all(row["consent_text"] and row["retention_reason"] for row in rows)
+        assert StaffAction.objects.get().detail == export_format

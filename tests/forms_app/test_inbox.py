@@ -9,6 +9,7 @@ from forms_app.models import FormPage, FormSubmission, StaffAction
 from home.models import CompanySettings
 from tests.assertions import assert_permission_denied
 from tests.factories import FormSubmissionFactory
+from tests.tasks import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -208,5 +209,6 @@ def test_notification_links_to_the_detail_page(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         post_quote(quote_data)
+    run_tasks()  # the worker sends the queued mail
     submission = FormSubmission.objects.get()
     assert reverse("henvendelser:detail", args=[submission.pk]) in mailoutbox[0].body

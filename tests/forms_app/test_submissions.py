@@ -1,5 +1,6 @@
 """Visitors send the quote and contact forms: what is stored, and what is refused."""
 
+import contextlib
 import datetime
 import io
 import logging
@@ -14,6 +15,7 @@ from PIL import Image
 from forms_app.models import FormSubmission, SubmissionPhoto
 from home.models import CompanySettings
 from tests.forms_app.conftest import GPS_IFD, photo_bytes, private_files, upload
+from tests.tasks import run_tasks
 from tests.visitor import post_form
 
 pytestmark = pytest.mark.django_db
@@ -298,11 +300,18 @@ class TestAtomicity:
 
 
 class TestNotifications:
-    """Mail goes out after commit; ``committed`` runs those callbacks as a commit would."""
+    """Mail is queued with the submission and sent by the worker; ``committed`` runs the
+    commit callbacks as a commit would, then the queued tasks as the worker does."""
 
     @pytest.fixture
     def committed(self, django_capture_on_commit_callbacks):
-        return lambda: django_capture_on_commit_callbacks(execute=True)
+        @contextlib.contextmanager
+        def committed():
+            with django_capture_on_commit_callbacks(execute=True):
+                yield
+            run_tasks()
+
+        return committed
 
     def test_staff_get_a_link_not_the_data(self, post_quote, quote_data, quote_page, committed):
         with committed():

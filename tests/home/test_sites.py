@@ -74,7 +74,8 @@ class TestCompanySettings:
         html = get(client, "mihel.localhost").content.decode()
         assert "11223344" in html
         assert "Mandag 8–16" in html
-        assert "--brand: #123abc" in html
+        # The brand colour arrives as a stylesheet named by it (home/brand.py): no inline style.
+        assert '<link rel="stylesheet" href="/brand/123abc.css">' in html
         assert 'href="tel:+4587654321"' in html
         assert re.search(r'<img[^>]+alt="MIH El ApS"', html)
         assert 'lang="da"' in html

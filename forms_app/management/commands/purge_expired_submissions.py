@@ -3,13 +3,15 @@ from wagtail.models import Site
 
 from forms_app.orphans import sweep_orphans
 from forms_app.purge import purge_expired
+from home.lockouts import purge_login_records
 
 
 class Command(BaseCommand):
     help = (
         "Report submissions past their retention date and not on legal hold, and orphaned "
         "photo files (no photo row, older than FORMS_ORPHAN_GRACE_HOURS); delete them (rows "
-        "and photo files) only with --delete. Run daily, e.g. from cron."
+        "and photo files) only with --delete, and with it old admin login records. Run daily, "
+        "e.g. from cron."
     )
 
     def add_arguments(self, parser):
@@ -37,6 +39,13 @@ class Command(BaseCommand):
             f"photo files (no photo row, older than {orphans.grace_hours:g} hours); "
             f"{orphans.young} younger kept."
         )
+        if delete:
+            # Failed and successful admin logins django-axes keeps (home/lockouts.py): failures
+            # past their cool-off, logins past AXES_KNOWN_CLIENT_DAYS.
+            attempts, logins = purge_login_records()
+            self.stdout.write(
+                f"Deleted {attempts} expired failed-login records and {logins} old login records."
+            )
         if not delete and (report.count or orphans.found):
             self.stdout.write("Nothing was deleted. Run again with --delete to delete them.")
         if orphans.failed:

@@ -1,0 +1,369 @@
+"""The PostgreSQL COPY export is byte for byte the Python pipeline's CSV.
+
+Skipped unless the suite runs on PostgreSQL (CI does: DATABASE_URL=postgres://...). Every test
+compares the same request answered twice: once through COPY, once with ``FORMS_EXPORT_COPY``
+off (the Python pipeline, which SQLite always uses and which the other export tests check
+cell by cell).
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from freezegun import freeze_time
+from wagtail.models import Site
+
+from forms_app.models import (
+    FormField,
+    FormPage,
+    FormSubmission,
+    StaffAction,
+    SubmissionStatus,
+)
+from forms_app.permissions import EXPORT
+from forms_app.staff import export
+from forms_app.staff.queries import filtered_submissions
+from tests.factories import FormSubmissionFactory, SubmissionPhotoFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's"),
+]
+
+EXPORT_URL = "/admin/henvendelser/eksport/"
+
+# Text a visitor (or an editor, or an import) could put in any cell: every formula trigger and
+# look-alike, directly and behind invisible characters, and everything CSV quoting must handle.
+HOSTILE = [
+    "=1+1",
+    "+45 12 34 56 78",
+    "-2",
+    "@SUM(A1)",
+    "\tTab",
+    "\rCR",
+    "\uff1dHYPERLINK()",  # ＝
+    "\uff0b1",  # ＋
+    "\uff0d1",  # －
+    "\uff20x",  # ＠
+    "\ufe66x",  # ﹦
+    "\ufe62x",  # ﹢
+    "\ufe63x",  # ﹣
+    "\ufe6bx",  # ﹫
+    "\u200b=1",
+    "\ufeff\u200d+1",
+    "\u00ad\u180e-1",
+    "\u202e\u2066@x",
+    "\u2060\u2064\ufe66x",
+    "\u200b",  # only invisible: not a formula
+    "\u200bHej",
+    " =1",  # a space first: not a formula
+    "'=1",
+    'Han sagde "hej"',
+    '"',
+    "a,b;c",
+    "semi;colon",
+    "linje 1\nlinje 2",
+    "linje 1\r\nlinje 2",
+    "slut\n",
+    "Søren Ærø-Åberg 😀 ℌ ß ǅ",
+    "\\N",
+    "\\.",
+    "NULL",
+    "a\\b",
+    "x" * 200,
+    "",
+]
+
+# A number field's answers, as stored: strings (Wagtail keeps a Decimal's text), numbers.
+NUMBERS = ["3", "007", "-0", "-007", "3.50", "-0.0", "-07.5", "0.000001", "abc", "", " 3", 3, -4]
+CHOICES = [["Køkken", "=Bad"], [], ["a,b", 'q"uote', "ny\nlinje"], ["Varme"], [1, 2], "Afløb"]
+
+
+@pytest.fixture
+def extra_fields(quote_page):
+    """A number, a checkbox list, a yes/no and a date field on the VVS quote form."""
+    fields = {}
+    for sort_order, (label, field_type, choices) in enumerate(
+        [
+            ("Antal rum", "number", ""),
+            ("Type af opgave", "checkboxes", "Badeværelse\nKøkken\nVarme\nAfløb"),
+            ("Må vi ringe?", "checkbox", ""),
+            ("Ønsket dato", "date", ""),
+        ],
+        start=100,
+    ):
+        field = FormField.objects.create(
+            page=quote_page,
+            label=label,
+            field_type=field_type,
+            choices=choices,
+            sort_order=sort_order,
+        )
+        fields[field_type] = field.clean_name
+    return fields
+
+
+@pytest.fixture
+def varied(quote_page, contact_page, el_site, vvs_site, extra_fields):
+    """Submissions to three forms on both sites with hostile answers in every cell."""
+    el_quote = FormPage.objects.descendant_of(el_site.root_page).get(slug="tilbud")
+    statuses = [value for value, _label in SubmissionStatus.choices]
+    start = datetime.datetime(2026, 1, 1, 12, 0, tzinfo=datetime.UTC)
+    moments = [
+        datetime.datetime(2026, 3, 29, 0, 59, 59, tzinfo=datetime.UTC),  # before summer time
+        datetime.datetime(2026, 3, 29, 1, 0, tzinfo=datetime.UTC),  # 03:00 summer time
+        datetime.datetime(2026, 10, 25, 0, 30, tzinfo=datetime.UTC),  # 02:30 summer time
+        datetime.datetime(2026, 10, 25, 1, 30, tzinfo=datetime.UTC),  # 02:30 winter time
+    ]
+    made = []
+    for index, value in enumerate(HOSTILE):
+        moment = (
+            moments[index]
+            if index < len(moments)
+            else start + datetime.timedelta(days=index, minutes=7 * index, seconds=index)
+        )
+        page = [quote_page, contact_page, el_quote][index % 3]
+        other = HOSTILE[(index + 7) % len(HOSTILE)]
+        answers = {
+            "navn": value,
+            "adresse": other,
+            "telefon": HOSTILE[(index + 1) % len(HOSTILE)],
+            "e_mail": f"{other}@example.dk" if index % 2 else value,
+            "beskrivelse_af_opgaven": value + other,
+            "besked": other + value,
+        }
+        if page == quote_page:
+            answers[extra_fields["number"]] = NUMBERS[index % len(NUMBERS)]
+            answers[extra_fields["checkboxes"]] = CHOICES[index % len(CHOICES)]
+            answers[extra_fields["checkbox"]] = [True, False, None][index % 3]
+            answers[extra_fields["date"]] = "2026-06-01" if index % 2 else ""
+        with freeze_time(moment):
+            submission = FormSubmissionFactory(
+                page=page,
+                answers=answers,
+                status=statuses[index % len(statuses)],
+                legal_hold=index % 5 == 0,
+                consent_text=HOSTILE[(index + 3) % len(HOSTILE)] or "Samtykke",
+                consent_language="en" if index % 4 == 0 else "da",
+                retention_reason=HOSTILE[(index + 5) % len(HOSTILE)] or "Åben sag",
+                with_photo=index % 6 == 0,
+            )
+        if index % 12 == 0:
+            SubmissionPhotoFactory(submission=submission)
+        if index % 9 == 0:  # keys missing from form_data altogether
+            submission.form_data = {"navn": value}
+            submission.save(update_fields=["form_data"])
+        made.append(submission)
+    # A site without a name (its hostname is shown) and one whose name looks like a formula.
+    Site.objects.filter(pk=vvs_site.pk).update(site_name='=MIH VVS, "hoved"\nkontor')
+    Site.objects.filter(pk=el_site.pk).update(site_name="")
+    return made
+
+
+def export_bytes(client, use_copy, settings, **params):
+    settings.FORMS_EXPORT_COPY = use_copy
+    response = client.get(EXPORT_URL, {"format": "csv", **params})
+    assert response.status_code == 200, response.content
+    return b"".join(response.streaming_content)
+
+
+def both(client, settings, **params):
+    """``(COPY's bytes, Python's bytes)`` for the same request."""
+    return (
+        export_bytes(client, True, settings, **params),
+        export_bytes(client, False, settings, **params),
+    )
+
+
+def queryset_for(user, **params):
+    request = RequestFactory().get(EXPORT_URL, {"format": "csv", **params})
+    request.user = user
+    return filtered_submissions(request, EXPORT)[1]
+
+
+FILTERS = [
+    {},
+    {"ordering": "name"},
+    {"ordering": "-name"},
+    {"ordering": "retain_until"},
+    {"ordering": "-submit_time"},
+    {"status": "closed"},
+    {"legal_hold": "true"},
+    {"legal_hold": "false", "ordering": "name"},
+    {"q": "søren"},
+    {"q": "+45 12"},
+    {"q": "example.dk"},
+    {"submitted_from": "2026-03-01", "submitted_to": "2026-10-31"},
+]
+
+
+class TestCopyEqualsPython:
+    @pytest.mark.parametrize("params", FILTERS)
+    def test_superuser_both_sites(self, client, settings, superuser, varied, params):
+        client.force_login(superuser)
+        # The data holds nothing only Python formats its way: COPY writes every row itself.
+        assert python_formatted_rows(queryset_for(superuser, **params)) == 0
+        copied, python = both(client, settings, **params)
+        assert copied == python
+        assert copied.startswith("\ufeff".encode())
+
+    def test_every_row_and_cell_is_there(self, client, settings, superuser, varied):
+        client.force_login(superuser)
+        copied, python = both(client, settings)
+        assert copied == python
+        text = copied.decode()
+        for submission in varied:
+            assert f"\r\n{submission.pk}," in text
+        assert "'=MIH VVS" in text  # the site's name is neutralised and quoted
+        assert "mihel.localhost" in text  # a site without a name shows its hostname
+        assert "'\uff1dHYPERLINK()" in text and "'\u2060\u2064\ufe66x" in text
+        assert ",\u200b," in text  # invisible characters alone are not a formula
+        assert "'\\N" not in text and ",\\N," in text  # COPY's NULL marker is just text
+
+    @pytest.mark.parametrize(
+        "params",
+        [{}, {"page": "quote"}, {"page": "contact"}, {"site": "el"}, {"status": "new"}],
+    )
+    def test_one_form_or_site(self, client, settings, superuser, varied, params, quote_page):
+        targets = {
+            "quote": quote_page.pk,
+            "contact": FormPage.objects.get(pk=varied[1].page_id).pk,
+            "el": Site.objects.get(root_page__slug="mihel").pk,
+        }
+        params = {key: targets.get(value, value) for key, value in params.items()}
+        client.force_login(superuser)
+        assert python_formatted_rows(queryset_for(superuser, **params)) == 0
+        copied, python = both(client, settings, **params)
+        assert copied == python
+
+    def test_streams_a_chunk_at_a_time(self, settings, superuser, varied, monkeypatch):
+        monkeypatch.setattr(export, "CHUNK_SIZE", 4)
+        settings.FORMS_EXPORT_COPY = True
+        pieces = list(export.csv_export_stream(queryset_for(superuser)))
+        header, *chunks = pieces
+        assert header.startswith("\ufeff".encode()) and header.endswith(b"\r\n")
+        assert len(chunks) == -(-len(varied) // 4)
+        assert all(chunk.endswith(b"\r\n") for chunk in chunks)
+        settings.FORMS_EXPORT_COPY = False
+        python = "".join(export.csv_export_stream(queryset_for(superuser))).encode()
+        assert b"".join(pieces) == python
+
+    def test_empty_export(self, client, settings, superuser, varied):
+        client.force_login(superuser)
+        copied, python = both(client, settings, q="nobody-by-this-name")
+        assert copied == python
+        assert copied.count(b"\r\n") == 1  # the header only
+
+
+class TestScopeAndAudit:
+    def test_site_isolation(self, client, settings, vvs_staff, el_staff, varied):
+        vvs_ids = {s.pk for s in varied if s.site.root_page.slug == "mihvvs"}
+        el_ids = {s.pk for s in varied} - vvs_ids
+        assert vvs_ids and el_ids
+        for user, own in [(vvs_staff, vvs_ids), (el_staff, el_ids)]:
+            client.force_login(user)
+            copied, python = both(client, settings)
+            assert copied == python
+            assert python_formatted_rows(queryset_for(user)) == 0
+            lines = copied.decode().split("\r\n")
+            ids = {int(line.split(",", 1)[0]) for line in lines[1:] if line[:1].isdigit()}
+            assert ids == own
+
+    def test_no_export_permission(self, client, settings, vvs_editor, varied):
+        settings.FORMS_EXPORT_COPY = True
+        client.force_login(vvs_editor)
+        response = client.get(EXPORT_URL, {"format": "csv"})
+        assert response.status_code in (302, 403)
+        assert not StaffAction.objects.filter(action=StaffAction.Action.EXPORT).exists()
+
+    def test_audit_written_once(self, client, settings, vvs_staff, varied):
+        client.force_login(vvs_staff)
+        exports = StaffAction.objects.filter(action=StaffAction.Action.EXPORT)
+        export_bytes(client, True, settings)
+        [entry] = exports
+        vvs_count = FormSubmission.objects.filter(site__root_page__slug="mihvvs").count()
+        assert (entry.count, entry.detail) == (vvs_count, "csv")
+
+
+def python_formatted_rows(queryset):
+    """How many rows COPY marks for Python to format (the stream's first, extra field)."""
+    sql, params = export.copy_query(queryset, export.export_columns(queryset))
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy,
+    ):
+        return sum(1 for row in copy if bytes(row[:1]) != b",")
+
+
+class TestAnswersOnlyPythonFormats:
+    """Answers whose text only Python prints its way: COPY sends that row's form_data along and
+    the row's editor fields are formatted by the Python pipeline's own code."""
+
+    @pytest.mark.parametrize(
+        ("answer", "python_only"),
+        [
+            (1.5, True),
+            (2.50, True),
+            ({"a": 1, "b": [1, "x"]}, True),
+            (["x", None], True),
+            (["x", 2.5], True),
+            ([True, "ja"], True),
+            ([["x"]], True),
+            # PostgreSQL stores 1e+20 as the whole number it is, and both print it so.
+            (1e20, False),
+            (12, False),
+            (["x", 7], False),
+        ],
+    )
+    def test_answers(self, client, settings, superuser, varied, answer, python_only):
+        submission = varied[3]
+        submission.form_data = {**submission.form_data, "navn": answer}
+        submission.save(update_fields=["form_data"])
+        assert python_formatted_rows(queryset_for(superuser)) == int(python_only)
+        client.force_login(superuser)
+        copied, python = both(client, settings)
+        assert copied == python
+
+    @pytest.mark.parametrize(
+        ("answer", "python_only"),
+        [("0.0000001", True), ("-00.0000000", True), ("١٢", True), ("3 værelser", True)]
+        + [("0.000001", False), ("12.0", False), ("-0.0", False), ("1" * 50, False)],
+    )
+    def test_number_field_answers(
+        self, client, settings, superuser, varied, extra_fields, answer, python_only
+    ):
+        submission = next(s for s in varied if extra_fields["number"] in s.form_data)
+        submission.form_data = {**submission.form_data, extra_fields["number"]: answer}
+        submission.save(update_fields=["form_data"])
+        assert python_formatted_rows(queryset_for(superuser)) == int(python_only)
+        client.force_login(superuser)
+        copied, python = both(client, settings)
+        assert copied == python
+
+    def test_form_data_that_is_not_an_object(self, client, settings, superuser, varied):
+        FormSubmission.objects.filter(pk=varied[4].pk).update(form_data=None)
+        assert python_formatted_rows(queryset_for(superuser)) == 0
+        client.force_login(superuser)
+        copied, python = both(client, settings)
+        assert copied == python
+
+
+class TestSetting:
+    def test_setting_off_uses_python(self, settings, superuser, varied):
+        settings.FORMS_EXPORT_COPY = False
+        queryset = queryset_for(superuser)
+        first = next(export.csv_export_stream(queryset))
+        assert isinstance(first, str)  # the Python pipeline writes text pieces
+        settings.FORMS_EXPORT_COPY = True
+        assert isinstance(next(export.csv_export_stream(queryset)), bytes)
+
+    def test_jit_setting_restored(self, settings, superuser, varied):
+        settings.FORMS_EXPORT_COPY = True
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            before = cursor.fetchone()[0]
+        b"".join(export.csv_export_stream(queryset_for(superuser)))
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == before
