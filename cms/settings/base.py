@@ -471,6 +471,10 @@ TRUSTED_PROXY_COUNT = int(
 # /healthz/ reports the background worker as stale when its last heartbeat is older than this
 # many seconds (cms.health).
 WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "120"))
+# Where the worker's heartbeat lives (cms/heartbeat.py): the shared cache when it is Redis (every
+# host sees it); without Redis, the local-memory cache is per process, so a file under var/
+# that the dev server and the worker of one host both read.
+WORKER_HEARTBEAT_FILE = None if os.environ.get("REDIS_URL") else VAR_DIR / "worker-heartbeat"
 # On PostgreSQL the staff CSV export's rows are written by the database (COPY), byte for byte
 # the Python pipeline's file; off (0) uses the Python pipeline, as SQLite always does
 # (forms_app.staff.export).

@@ -28,6 +28,7 @@ STORAGES = {
     },
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+WORKER_HEARTBEAT_FILE = None  # in the (per-test emptied) cache; the file mode has its own test
 WAGTAILADMIN_BASE_URL = "http://testserver"
 STATIC_ROOT = _TMP / "static"
 STATIC_ROOT.mkdir()

@@ -534,10 +534,10 @@ class SqlBuilder:
             + f" WHEN 'array' THEN {self.text(listed)} END"
         )
 
-    def inexact(self, value, number):
-        """SQL: true where ``value`` is an answer only Python formats its way."""
+    def inexact(self, value):
+        """SQL: true where ``value`` (not a string) is an answer only Python formats its way."""
         text = f"({value} #>> '{{}}')"
-        sql = (
+        return (
             f"CASE jsonb_typeof({value}) WHEN 'object' THEN true"
             + self.sql(f" WHEN 'number' THEN {text} !~ %s", SQL_INTEGER)
             + self.sql(
@@ -546,18 +546,25 @@ class SqlBuilder:
                 " AND item::text ~ %s))",
                 SQL_INTEGER,
             )
+            + " ELSE false END"
         )
-        if number:
-            sql += (
-                self.sql(f" WHEN 'string' THEN {text} ~ %s", SQL_DECIMAL_EXPONENT)
-                + self.sql(f" OR ({text} ~ %s AND {text} ~ %s)", SQL_NUMBER_SHAPE, SQL_NON_ASCII)
-                + self.sql(
-                    f" OR (length({text}) > %s AND {text} ~ %s)",
-                    PYTHON_INT_MAX_DIGITS,
-                    SQL_INTEGER,
-                )
+
+    def inexact_number(self, value):
+        """SQL: true where ``value`` is a number field's text answer only Python formats its
+        way. Only text starting with "-" or "0", longer than PYTHON_INT_MAX_DIGITS or with
+        non-ASCII characters can be; the regular expressions run only for those."""
+        text = f"({value} #>> '{{}}')"
+        return (
+            f"CASE WHEN jsonb_typeof({value}) = 'string' AND (ascii({text}) IN (45, 48)"
+            + self.sql(f" OR octet_length({text}) > %s", PYTHON_INT_MAX_DIGITS)
+            + f" OR octet_length({text}) <> length({text}))"
+            + self.sql(f" THEN {text} ~ %s", SQL_DECIMAL_EXPONENT)
+            + self.sql(f" OR ({text} ~ %s AND {text} ~ %s)", SQL_NUMBER_SHAPE, SQL_NON_ASCII)
+            + self.sql(
+                f" OR (length({text}) > %s AND {text} ~ %s)", PYTHON_INT_MAX_DIGITS, SQL_INTEGER
             )
-        return sql + " ELSE false END"
+            + " ELSE false END"
+        )
 
 
 def inner_query(queryset, columns, fields, ordered=True):
@@ -623,14 +630,22 @@ def copy_query(queryset, columns):
     inner, inner_params = inner_query(queryset, columns, fields)
     sql = SqlBuilder()
     # First: the submission's form_data where only Python formats some of its answers the
-    # Python way (NULL, so an empty field, for all others); see copy_csv_stream().
+    # Python way (NULL, so an empty field, for all others); see copy_csv_stream(). Most
+    # submissions hold only text answers: one jsonpath test per row, the answer by answer
+    # test only for the others.
+    form_values = [f"t.f{index}" for index in range(sum(c.is_form_field for c in columns))]
+    numbers = [
+        value
+        for value, column in zip(form_values, (c for c in columns if c.is_form_field), strict=True)
+        if column.field_type == "number"
+    ]
     inexact = " OR ".join(
         [
             "jsonb_typeof(t.c_data) NOT IN ('object', 'null')",
-            *(
-                sql.inexact(f"t.f{index}", column.field_type == "number")
-                for index, column in enumerate(c for c in columns if c.is_form_field)
-            ),
+            "(t.c_data @? '$.* ? (@.type() != \"string\")' AND ("
+            + " OR ".join(["false", *(sql.inexact(value) for value in form_values)])
+            + "))",
+            *(sql.inexact_number(value) for value in numbers),
         ]
     )
     selected = [f"CASE WHEN {inexact} THEN t.c_data::text END"]

@@ -13,7 +13,8 @@ count N it bulk-creates N submissions on that form (Danish text, no photos, ever
 its retention date), then measures:
 
 * **ours**: ``GET /admin/henvendelser/eksport/?format=csv`` as a superuser through Django's
-  test client, reading the whole ``streaming_content`` (audit entry included);
+  test client, reading the whole ``streaming_content`` (audit entry included); on PostgreSQL
+  that is the ``COPY`` path unless ``FORMS_EXPORT_COPY=0`` (the first lines say which);
 * **ours xlsx** (unless ``--no-xlsx``): the same with ``format=xlsx``;
 * **core**: stock Wagtail: its unmodified ``SubmissionsListView`` CSV export of the same
   answers stored in Wagtail's own ``FormSubmission`` model (our pages plug their own model
@@ -76,6 +77,7 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -662,6 +664,12 @@ def main(argv=None):
             # connections to the same data.
             database.setdefault("TEST", {})["NAME"] = str(Path(folder) / "bench.sqlite3")
         print(f"Database: {database['ENGINE'].rsplit('.', 1)[-1]}; counts {args.counts}")
+        copy = database["ENGINE"].endswith("postgresql") and settings.FORMS_EXPORT_COPY
+        print(
+            "Ours CSV: "
+            + ("PostgreSQL COPY" if copy else "the Python pipeline")
+            + " (FORMS_EXPORT_COPY=0 measures the Python pipeline on PostgreSQL)"
+        )
         setup_test_environment()
         old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
         try:

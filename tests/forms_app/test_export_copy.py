@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import JSONField, Value
 from django.test import RequestFactory
 from freezegun import freeze_time
 from wagtail.models import Site
@@ -342,7 +343,11 @@ class TestAnswersOnlyPythonFormats:
         assert copied == python
 
     def test_form_data_that_is_not_an_object(self, client, settings, superuser, varied):
-        FormSubmission.objects.filter(pk=varied[4].pk).update(form_data=None)
+        # JSON null: Python treats it as no answers at all, and so does COPY.
+        FormSubmission.objects.filter(pk=varied[4].pk).update(
+            form_data=Value(None, output_field=JSONField())
+        )
+        assert FormSubmission.objects.filter(pk=varied[4].pk, form_data__isnull=False).exists()
         assert python_formatted_rows(queryset_for(superuser)) == 0
         client.force_login(superuser)
         copied, python = both(client, settings)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
@@ -78,8 +79,6 @@ def test_a_stale_worker_is_degraded_but_200_unless_strict(client):
 
 
 def test_no_heartbeat_is_missing(client):
-    from django.core.cache import cache
-
     cache.delete(heartbeat.KEY)
     response = probe(client)
     assert response.status_code == 200
@@ -163,3 +162,15 @@ def test_503_when_the_database_is_unreachable(tmp_path):
     assert "Health check database failed: OperationalError" in result.stderr
     assert "OperationalError" not in result.stdout
     assert elapsed < 60
+
+
+def test_without_a_shared_cache_the_heartbeat_is_a_file(client, settings, tmp_path):
+    """Without Redis each process has its own memory cache: the dev server must still see the
+    worker's beat, so it goes through a file."""
+    settings.WORKER_HEARTBEAT_FILE = tmp_path / "worker-heartbeat"
+    assert heartbeat.last_beat() is None
+    heartbeat.beat()
+    cache.clear()  # another process's memory cache would never have held it
+    body = client.get("/healthz/").json()
+    assert body["checks"]["worker"] == "ok"
+    assert settings.WORKER_HEARTBEAT_FILE.read_text().startswith(str(timezone.now().year))
