@@ -485,7 +485,7 @@ class SqlBuilder:
 
     def text(self, sql):
         """A text cell: neutralised like :func:`neutralise`, empty as NULL (``sql`` is a
-        column of the inner query, so using it twice costs nothing)."""
+        column of the inner query or a cheap expression over one: it is used up to 4 times)."""
         return (
             f"CASE WHEN ascii({sql}) IN ({FORMULA_FIRST_ASCII})"
             f" OR ascii({sql}) >= {FORMULA_FIRST_NON_ASCII}"
