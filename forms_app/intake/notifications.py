@@ -121,14 +121,15 @@ def wants_receipt(page, submission):
     return bool(page.send_receipt and submission.email)
 
 
-def send_receipt(submission, count=True):
+def send_receipt(submission):
     """The visitor's receipt, if the page enables it and the address is under its limit
-    (counted when ``count``: a retry of a counted receipt is not counted again). Raises if the
-    send fails; ``False`` when no receipt is due."""
+    (counted once per submission, so a retry is not counted again). Raises if the send fails,
+    or the cache cannot count (``CacheUnavailable``: retried like a failed send); ``False``
+    when no receipt is due."""
     page, _company, context, from_address = mail_context(submission)
     if not wants_receipt(page, submission):
         return False
-    if count and not receipt_allowed(submission.email):
+    if not receipt_allowed(submission.email, submission.pk):
         logger.warning("Receipt for submission %s skipped: address limit", submission.pk)
         return False
     send_mail(
@@ -225,7 +226,7 @@ def staff_notification_task(submission_id, attempt=1):
 def receipt_task(submission_id, attempt=1):
     return deliver(
         "Receipt",
-        lambda submission, attempt: send_receipt(submission, count=attempt == 1),
+        lambda submission, _attempt: send_receipt(submission),
         receipt_task,
         submission_id,
         attempt,

@@ -67,21 +67,24 @@ def is_rate_limited(request, scope):
         return False
 
 
-def receipt_allowed(address):
-    """Count a receipt to ``address``; False once it had its share within the window.
+def receipt_allowed(address, submission_id):
+    """Count the receipt of submission ``submission_id`` to ``address``; False once the
+    address had its share within the window.
 
     Anyone can type any address into a form, so without this a receipt would let a stranger
-    send our mail to someone else as often as the per-client post limit allows. Fails closed:
-    while the cache cannot count, no receipt is sent (the submission itself is stored and staff
-    are notified as usual), because the post limit is open then too.
+    send our mail to someone else as often as the per-client post limit allows. Counted once
+    per submission, so a retried receipt (its send failed) is not counted again. Raises
+    :class:`CacheUnavailable` while the cache cannot count: the worker then retries the receipt
+    later like a failed send, rather than send it uncounted (the post limit is open then too)
+    or drop it.
     """
+    window = settings.FORMS_RECEIPT_LIMIT_WINDOW
     try:
-        return not count_exceeds(
-            "receipt",
-            address.casefold(),
-            settings.FORMS_RECEIPT_LIMIT,
-            settings.FORMS_RECEIPT_LIMIT_WINDOW,
-        )
-    except CacheUnavailable:
-        logger.warning("Receipt not sent: the cache is unavailable to count receipts")
-        return False
+        first = cache.add(f"forms:receipt-counted:{submission_id}", 1, timeout=window)
+    except Exception as error:
+        raise CacheUnavailable from error
+    if first is None:
+        raise CacheUnavailable
+    if not first:
+        return True  # counted (and let through) by an earlier attempt
+    return not count_exceeds("receipt", address.casefold(), settings.FORMS_RECEIPT_LIMIT, window)

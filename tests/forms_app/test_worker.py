@@ -20,7 +20,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from cms import heartbeat
+from cms import heartbeat, redis_cache
+from cms.settings.base import redis_cache_settings
 from forms_app.intake.notifications import (
     NotificationFailed,
     NotificationGivenUp,
@@ -29,6 +30,7 @@ from forms_app.intake.notifications import (
 )
 from forms_app.models import FormSubmission, SubmissionPhoto
 from tests.forms_app.conftest import photo_bytes, upload
+from tests.redis_server import redis_server  # noqa: F401 - fixture
 
 RECEIPT_TO = "mette.hansen@example.dk"
 STAFF_TO = "kontakt@mihvvs.dk"
@@ -347,3 +349,34 @@ def test_polling_worker_beats_on_every_poll():
     stop_after.set()
     assert not worker.is_alive()
     assert len(beats) >= 3, beats
+
+
+@pytest.mark.django_db(transaction=True)
+def test_receipt_waits_while_redis_cannot_count_it_then_arrives_once(
+    receipt_page,
+    post_quote,
+    quote_data,
+    smtp,
+    settings,
+    redis_server,  # noqa: F811 - the fixture
+    monkeypatch,
+):
+    """A receipt is counted against its address's limit before it goes; while Redis is down it
+    cannot be, so it is retried like a failed send (it used to be dropped for good), and the
+    retry is counted once."""
+    monkeypatch.setattr(redis_cache, "BREAKER_SECONDS", 0.2)
+    settings.CACHES = {"default": redis_cache_settings(redis_server.url, "receipts")}
+    settings.FORMS_MAIL_RETRY_DELAYS = [1, 300]
+    assert post_quote(quote_data).status_code == 302
+    redis_server.stop()
+    run_worker()
+    assert len(smtp.to(STAFF_TO)) == 1 and smtp.to(RECEIPT_TO) == []
+    [waiting] = mail_rows(TaskResultStatus.READY)
+    assert waiting.task_path == receipt_task.module_path
+    assert waiting.args_kwargs["kwargs"] == {"attempt": 2}
+
+    redis_server.start()
+    time.sleep(1.3)  # the breaker's pause and the retry's delay
+    run_worker()
+    assert len(smtp.to(RECEIPT_TO)) == 1
+    assert mail_rows(TaskResultStatus.READY) == []
