@@ -471,6 +471,9 @@ TRUSTED_PROXY_COUNT = int(
 # /healthz/ reports the background worker as stale when its last heartbeat is older than this
 # many seconds (cms.health).
 WORKER_HEARTBEAT_MAX_AGE = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "120"))
+# A task a worker started this many seconds ago and never finished is put back in the queue
+# (its worker was killed mid-task; run_worker sweeps once a minute). Far above EMAIL_TIMEOUT.
+WORKER_STALLED_SECONDS = int(os.environ.get("WORKER_STALLED_SECONDS", "900"))
 # Where the worker's heartbeat lives (cms/heartbeat.py): the shared cache when it is Redis (every
 # host sees it); without Redis, the local-memory cache is per process, so a file under var/
 # that the dev server and the worker of one host both read.

@@ -11,6 +11,7 @@ import logging
 import socket
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -380,3 +381,24 @@ def test_receipt_waits_while_redis_cannot_count_it_then_arrives_once(
     run_worker()
     assert len(smtp.to(RECEIPT_TO)) == 1
     assert mail_rows(TaskResultStatus.READY) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_left_running_by_a_killed_worker_is_sent_by_the_next(
+    post_quote, quote_data, smtp, settings
+):
+    """A worker killed mid-task leaves its row "running", which django-tasks-db never picks up
+    again: the next worker puts it back in the queue once it is clearly abandoned."""
+    assert post_quote(quote_data).status_code == 302
+    [row] = mail_rows(TaskResultStatus.READY)
+    row.claim("killed-worker")  # what the killed worker did before it died
+    DBTaskResult.objects.filter(pk=row.pk).update(
+        started_at=timezone.now() - timedelta(seconds=settings.WORKER_STALLED_SECONDS + 60)
+    )
+    recent = staff_notification_task.enqueue(FormSubmission.objects.get().pk)
+    DBTaskResult.objects.get(pk=recent.id).claim("a-live-worker")  # started just now
+
+    run_worker()
+    assert len(smtp.to(STAFF_TO)) == 1  # the abandoned one, sent
+    assert DBTaskResult.objects.get(pk=row.pk).status == TaskResultStatus.SUCCESSFUL
+    assert DBTaskResult.objects.get(pk=recent.id).status == TaskResultStatus.RUNNING

@@ -6,18 +6,41 @@ deletion). It takes ``db_worker``'s options (``--interval``, ``--batch``, ``--ma
 ``--queue-name``, ``--worker-id``, ``--reload``) and uses its worker to claim and run each
 task, so any number of workers on any hosts share one queue safely. On top, it records
 ``cms.heartbeat.beat()`` at every poll and around every task, so the health check sees a live
-worker; SIGINT / SIGTERM finish the task in hand, then stop.
+worker; SIGINT / SIGTERM finish the task in hand, then stop. Once a minute it puts back in
+the queue any task left "running" by a worker that was killed mid-task.
 """
 
+import datetime
 import logging
 import random
 import threading
 import time
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.autoreload import run_with_reloader
+from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult
 
 from cms import heartbeat
+
+logger = logging.getLogger(__name__)
+
+
+def requeue_stalled_tasks(now=None):
+    """Put back in the queue every task a worker started more than
+    ``WORKER_STALLED_SECONDS`` ago and never finished: its worker was killed mid-task
+    (SIGKILL, power loss, OOM). django-tasks-db never looks at such a row again, so without
+    this a notification could stay "running" for ever. Our tasks are safe to run twice (a mail
+    may then arrive twice; it is never lost). Returns how many were requeued."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(seconds=settings.WORKER_STALLED_SECONDS)
+    count = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=cutoff
+    ).update(status=TaskResultStatus.READY)
+    if count:
+        logger.warning("Requeued %s task(s) whose worker stopped mid-task", count)
+    return count
 
 
 class HeartbeatWorker(db_worker.Worker):
@@ -70,8 +93,12 @@ class Command(db_worker.Command):
                 worker.configure_signals()
             if startup_delay and interval and not batch:
                 time.sleep(random.random())  # noqa: S311 - spreads workers started together
+            last_sweep = None
             while worker.running:
                 heartbeat.beat()
+                if last_sweep is None or time.monotonic() - last_sweep > 60:
+                    requeue_stalled_tasks()
+                    last_sweep = time.monotonic()
                 worker.run()
                 if batch or (max_tasks is not None and worker._run_tasks >= max_tasks):
                     break
