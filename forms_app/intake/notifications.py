@@ -18,7 +18,7 @@ request never talks to the mail server. The worker (``manage.py run_worker``) se
 on its own. A failed send (refused, disconnected, or no answer within ``EMAIL_TIMEOUT``) is
 queued again after ``FORMS_MAIL_RETRY_DELAYS`` (the last delay repeats) until
 ``FORMS_MAIL_MAX_ATTEMPTS``; then its row fails with :class:`NotificationGivenUp` and staff
-of that submission's site see it under "Mail der ikke er sendt"
+of that submission's site see it under "E-mails, der ikke er sendt"
 (:mod:`forms_app.staff.mail_failures`).
 """
 

@@ -1,4 +1,4 @@
-"""The "Mail der ikke er sendt" report: mail the worker is retrying or has given up on.
+"""The "E-mails, der ikke er sendt" report: mail the worker is retrying or has given up on.
 
 The worker's task rows (:mod:`forms_app.intake.notifications`) name a submission id only;
 this view shows a row to a user only when that user may see the submission
