@@ -48,8 +48,8 @@ bench: messages ## Export and purge benchmark vs Wagtail's own export (COUNTS="1
 bench-photos: messages ## CPU and peak memory of the most expensive photo request the limits accept
 	$(PY) -m tests.bench.photo_cost
 
-bench-serve: messages ## Serving benchmark: our pages vs a bare view and `wagtail start` (needs Redis)
-	$(PY) -m tests.bench.serve
+bench-serve: messages ## Serving benchmark: our pages vs a bare view and `wagtail start` (needs Redis; BASELINE=b2a7260 adds that commit)
+	$(PY) -m tests.bench.serve $(if $(BASELINE),--baseline-ref $(BASELINE))
 
 lint: install ## ruff check, ruff format --check, djhtml --check
 	$(VENV)/bin/ruff check .

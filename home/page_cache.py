@@ -6,7 +6,10 @@ query string and without an ``Authorization`` header, answered 200 with no ``Set
 CSRF token used and no ``Cache-Control`` of its own. Form pages (CSRF), previews and the admin
 (never served through a page's ``serve``), ``/healthz/``, errors and anything a logged-in user
 sees are never stored. The entry is the body (byte for byte) with the headers the middleware
-below this one set; middleware above it (security headers, CSP) runs on every response.
+below this one set, the Content-Security-Policy included (the same for every response of a
+public page); the middleware above it (security headers, Permissions-Policy, CORP) runs on
+every response, hits too. A hit runs nothing below this middleware: one cache round trip
+(the generation and the entry together), then the stored response.
 
 **Keys.** ``page-cache:page:<sha1 of scheme://host:port, language, path>``: the host picks the
 site and is in every absolute URL of the page (the language switcher's), the scheme too.
@@ -28,10 +31,12 @@ fresh as the cache, since a new generation drops the memo.
 Redis unreachable: no generation, so no cache and no memo; pages render as without either.
 """
 
+import contextvars
 import copy
 import hashlib
 import logging
 import threading
+import time
 import uuid
 
 from django.conf import settings
@@ -40,7 +45,6 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from wagtail import views as wagtail_views
 from wagtail.models import Page, Site
 
 logger = logging.getLogger(__name__)
@@ -103,21 +107,32 @@ def _purge_frontend_cache():
 # -- the per-process memo ------------------------------------------------------------------
 
 _memo_lock = threading.Lock()
-_memo = {"generation": None, "entries": {}}
+_memo = {"generation": None, "entries": {}, "since": 0.0}
+# The generation of the request this thread is answering (set by the middleware for the whole
+# request, None outside one and for a visitor with a session): for code that has no request
+# at hand (the form page's policy lookup and form class).
+_current_generation = contextvars.ContextVar("page_cache_generation", default=None)
 
 
 def memo(request, key, compute):
     """``compute()``, remembered in this process for the request's generation.
 
-    Without a generation (Redis down, or no page-cache middleware ran) it is computed each
-    time, as without the memo.
+    ``request`` None: the generation of the request being answered (the middleware's). Without
+    a generation (Redis down, a visitor with a session such as an editor, a shell or command,
+    or no page-cache middleware ran) it is computed each time, as without the memo.
     """
-    generation = getattr(request, "_page_cache_generation", None)
+    if request is None:
+        generation = _current_generation.get()
+    else:
+        generation = getattr(request, "_page_cache_generation", None)
     if generation is None:
         return compute()
+    now = time.monotonic()
     with _memo_lock:
-        if _memo["generation"] != generation:
-            _memo["generation"], _memo["entries"] = generation, {}
+        # A new generation drops the memo; so does its age, which bounds how long a change
+        # whose generation bump was lost (Redis unreachable at that moment) can go unseen.
+        if _memo["generation"] != generation or now - _memo["since"] > settings.PAGE_MEMO_SECONDS:
+            _memo["generation"], _memo["entries"], _memo["since"] = generation, {}, now
         entries = _memo["entries"]
         if key in entries:
             return entries[key]
@@ -170,9 +185,13 @@ def page_key(request):
 
 def may_use_cache(request):
     """Whether the request is one a stored page may answer (or be stored from)."""
-    if request.method not in ("GET", "HEAD") or request.META.get("QUERY_STRING"):
+    meta = request.META
+    if request.method not in ("GET", "HEAD") or meta.get("QUERY_STRING"):
         return False
-    if "HTTP_AUTHORIZATION" in request.META:
+    if "HTTP_AUTHORIZATION" in meta:
+        return False
+    # A body (RequestSizeLimitMiddleware, below, answers an oversized one) is never a page view.
+    if meta.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in meta:
         return False
     cookies = request.COOKIES
     # A session may be a logged-in editor's (the live page, never the cache); messages are
@@ -189,14 +208,19 @@ def csrf_token_used(request):
 class PageCacheMiddleware:
     """Serve and store anonymous page responses; see the module docstring.
 
-    Sits below the security, CSP and canonical-host middleware (they run on every response)
-    and above the session, locale, CSRF and auth middleware (a hit needs none of them).
+    Sits below the security-header and static-file middleware (they run on every response)
+    and above everything else: CSP, canonical host, request size, session, locale, CSRF and
+    auth (a hit needs none of them; the CSP header is stored with the page).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if not settings.PAGE_CACHE_ENABLED:
+            # Production without Redis (a cache per process): neither cache nor memo, or another
+            # worker's publish would never reach this one's copies.
+            return self.get_response(request)
         key = page_key(request) if may_use_cache(request) else None
         generation, entry = None, None
         try:
@@ -222,12 +246,20 @@ class PageCacheMiddleware:
         ):
             return self.from_entry(entry)
 
-        response = self.get_response(request)
+        token = _current_generation.set(request._page_cache_generation)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_generation.reset(token)
         self.finish(request, response, key, generation)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         """Hand Wagtail its site and page route from the memo, through its request caches."""
+        # Imported here: wagtail.views needs the models loaded, and the forms app imports this
+        # module while they load.
+        from wagtail import views as wagtail_views
+
         generation = getattr(request, "_page_cache_generation", None)
         if view_func is not wagtail_views.serve or generation is None:
             return None
@@ -237,10 +269,23 @@ class PageCacheMiddleware:
             return None
         path = view_args[0] if view_args else view_kwargs.get("path", "")
         request._wagtail_route_for_request = route(request, site, path)
+        # Every page URL on the page (menu, language versions, policy link) needs the sites'
+        # root paths, which Wagtail would fetch from the cache once per request.
+        request._wagtail_cached_site_root_paths = memo(
+            request, ("site-root-paths",), Site.get_site_root_paths
+        )
         # The company settings, as CompanySettings.for_request would cache them on the request.
         from home.models import CompanySettings
 
-        company = memo(request, ("company", site.pk), lambda: CompanySettings.for_site(site))
+        def load_company():
+            company = CompanySettings.for_site(site)
+            if company.logo is not None:
+                # The header's logo rendition from this list, not from a cache round trip
+                # (Wagtail still stores the rendition it used in the cache).
+                company.logo.prefetched_renditions = list(company.logo.renditions.all())
+            return company
+
+        company = memo(request, ("company", site.pk), load_company)
         company = copy.copy(company)
         company._request = request
         setattr(request, CompanySettings.get_cache_attr_name(), company)

@@ -105,16 +105,18 @@ MIDDLEWARE = [
     # Permissions-Policy and Cross-Origin-Resource-Policy on every response, static files too.
     "home.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous content pages from the shared cache (home/page_cache.py), as early as a hit
+    # may be served: below the security headers above (they run on every response) and
+    # WhiteNoise (static files never look in the cache), above everything else (a hit runs
+    # none of it). The CSP below is stored with each page (the same for every response of a
+    # page); a www. host or a request with a body never hits.
+    "home.page_cache.PageCacheMiddleware",
     # Content-Security-Policy: strict on public pages, Wagtail's needs on /admin/.
     "home.middleware.ContentSecurityPolicyMiddleware",
     "home.middleware.CanonicalHostMiddleware",
     # 413 for a body larger than any form needs, before anything reads it (CSRF reads
     # request.POST in process_view, which runs after every middleware's __call__).
     "home.middleware.RequestSizeLimitMiddleware",
-    # Anonymous content pages from the shared cache (home/page_cache.py): below the headers
-    # above (they run on every response), above sessions, locale, CSRF and auth (a hit needs
-    # none of them).
-    "home.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Language from the URL: /en/… is English, everything else Danish (never the browser's
     # Accept-Language, so a Danish page is always Danish).
@@ -209,6 +211,11 @@ else:
 # cache above (0: off); any publish, unpublish, move, delete or settings change replaces them
 # at once on every worker. Browsers may keep a page PAGE_CACHE_MAX_AGE seconds, a CDN or
 # caching proxy PAGE_CACHE_S_MAXAGE (raise it once WAGTAILFRONTENDCACHE purges that proxy).
+# Off in production without REDIS_URL (production.py): per-process caches cannot share a publish.
+PAGE_CACHE_ENABLED = True
+# The per-process memo of lookups (site, routes, settings, menus) is dropped at every new
+# generation and at the latest after this many seconds (a bump lost to a Redis outage).
+PAGE_MEMO_SECONDS = int(os.environ.get("PAGE_MEMO_SECONDS", "60"))
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
 PAGE_CACHE_S_MAXAGE = int(os.environ.get("PAGE_CACHE_S_MAXAGE", "60"))

@@ -22,6 +22,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [
     host for hostname in SITE_HOSTNAMES.values() for host in (hostname, f"www.{hostname}")
 ]
 
+# Without Redis each gunicorn worker has its own memory cache: a publish would reach only the
+# worker that handled it, and the others would serve their stale copy. So without REDIS_URL
+# the page cache and its memo are off.
+PAGE_CACHE_ENABLED = bool(os.environ.get("REDIS_URL"))
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Production runs behind one proxy that appends the client to X-Forwarded-For (nginx, or the
 # load balancer): see base.py and docs/deployment.md.

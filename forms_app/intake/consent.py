@@ -12,11 +12,15 @@ carries a signed reference of the form and policy revisions it shows
 names those revisions.
 
 The policy is looked up once per request (``FormPage.get_form_parameters``) and handed to
-everything here that needs it.
+everything here that needs it. For an anonymous visitor both the policy and its link come from
+the page cache's per-process memo (``home.page_cache.memo``): as fresh as the cache, since any
+publish, unpublish or company-settings change starts a new generation and drops the memo. A
+visitor with a session (an editor) always gets them fresh from the database.
 """
 
 from django.core import signing
 
+from home import page_cache
 from home.models import CompanySettings, PrivacyPolicyPage
 
 # Separates these signatures from every other use of SECRET_KEY (Django's signing salt).
@@ -26,7 +30,17 @@ LOOK_UP = object()
 
 
 def policy_for(page):
-    """The live privacy policy of the page's site, in the page's language when translated."""
+    """The live privacy policy of the page's site, in the page's language when translated.
+
+    Memoised per page for the current generation (shared by the requests of one process: read
+    it, never change it).
+    """
+    if page.pk is None:
+        return _look_up_policy(page)
+    return page_cache.memo(None, ("consent-policy", page.pk), lambda: _look_up_policy(page))
+
+
+def _look_up_policy(page):
     site = page.get_site()
     policy_id = CompanySettings.for_site(site).privacy_policy_page_id if site else None
     if policy_id is None:
@@ -45,7 +59,11 @@ def policy_link(policy, request=None):
     """``(title, url)`` of the privacy policy linked from the consent text, if any."""
     if policy is None:
         return None
-    return policy.title, policy.get_url(request=request)
+    if request is None:
+        return policy.title, policy.get_url()
+    # Relative on the policy's own site, absolute elsewhere: the host picks which.
+    key = ("consent-policy-link", policy.pk, request.get_host().lower(), request.scheme)
+    return page_cache.memo(request, key, lambda: (policy.title, policy.get_url(request=request)))
 
 
 def consent_text_shown(page, policy):

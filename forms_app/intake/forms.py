@@ -1,15 +1,21 @@
 """The public form: editor fields plus the fixed consent checkbox and a honeypot.
 
 This module sits below the models (``FormPage.form_builder = PublicFormBuilder``): it imports
-Django, Wagtail's form builder and the intake helpers, never a model or a view.
+Django, Wagtail's form builder, the intake helpers and the page cache's memo, never a model or
+a view.
 """
 
 import django.forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.db.models import QuerySet
+from django.forms.boundfield import BoundField
+from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
+
+from home import page_cache
 
 from ..normalise import PHONE_CHARACTERS, normalise_email
 from .consent import read_reference, sign_reference
@@ -71,6 +77,23 @@ class PhotosField(django.forms.FileField):
         return process_photos(files, PhotoLimits.from_settings())
 
 
+class PublicBoundField(BoundField):
+    """A bound field whose input, on a blank form, is rendered once per generation.
+
+    A form page shown to an anonymous visitor renders the same inputs every time (no data,
+    no errors, the editor's default values): the HTML comes from the page cache's memo
+    (:meth:`PublicForm.widget_memo_key`). Anything else renders as usual.
+    """
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False):
+        key = None
+        if widget is None and attrs is None and not only_initial:
+            key = self.form.widget_memo_key(self.name)
+        if key is None:
+            return super().as_widget(widget, attrs, only_initial)
+        return page_cache.memo(None, key, lambda: BoundField.as_widget(self))
+
+
 class PublicForm(BaseForm):
     """Every public form ends with the consent checkbox, a hidden honeypot field and the
     hidden reference of what it shows.
@@ -82,6 +105,11 @@ class PublicForm(BaseForm):
     one (changed since it was loaded, or forged); its consent box is unticked and says why,
     its photos are not even decoded, and it is never valid.
     """
+
+    bound_field_class = PublicBoundField
+    # Set on a class built for a live page's own fields (PublicFormBuilder.get_form_class):
+    # the memo key of that class, which keys its rendered inputs too.
+    memo_key = None
 
     def __init__(self, *args, policy=None, shown=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,6 +168,20 @@ class PublicForm(BaseForm):
                 widget.attrs["aria-invalid"] = "true"
                 widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
 
+    def widget_memo_key(self, name):
+        """The memo key of field ``name``'s rendered input, or None when it must be rendered
+        (a posted form, initial values of its own, or a class not built for a live page)."""
+        if self.memo_key is None or self.is_bound or self.initial:
+            return None
+        return (
+            "form-input",
+            self.memo_key,
+            name,
+            self.prefix,
+            self.auto_id,
+            translation.get_language(),
+        )
+
     @property
     def is_spam(self):
         return bool(self.data.get(HONEYPOT_FIELD))
@@ -193,4 +235,26 @@ class PublicFormBuilder(FormBuilder):
         return PhotosField(**options)
 
     def get_form_class(self):
+        """The form class of the page's fields, memoised per page for the current generation.
+
+        Only for the fields a live page reads from the database (a queryset of the page's
+        rows): a preview or a draft holds its fields in memory and is always built afresh. A
+        publish starts a new generation, so the next request builds the new fields; a visitor
+        with a session (an editor) never uses the memo. Sharing the class is safe: each form
+        deep-copies its fields, as for any Django form class.
+        """
+        # ``page.form_fields.all()`` of a page loaded from the database is a queryset that
+        # names its page (Django's related managers set the ``instance`` hint); a draft's or a
+        # preview's in-memory fields (modelcluster's FakeQuerySet) name none.
+        page = self.fields._hints.get("instance") if isinstance(self.fields, QuerySet) else None
+        if page is None or page.pk is None:
+            return self.build_form_class()
+        key = ("form-class", page.pk, page.live_revision_id)
+
+        def build():
+            return type("PublicForm", (PublicForm,), {**self.formfields, "memo_key": key})
+
+        return page_cache.memo(None, key, build)
+
+    def build_form_class(self):
         return type("PublicForm", (PublicForm,), self.formfields)
