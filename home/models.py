@@ -22,6 +22,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageLogEntry
 from wagtail.search import index
 
+from . import page_cache
 from .blocks import BodyBlock, PolicySectionsBlock
 from .sites import site_roots
 
@@ -200,7 +201,11 @@ class PrivacyPolicyPage(Page):
 
     @cached_property
     def publication(self):
-        version, published_at = self.get_publication()
+        # Remembered per live revision until the next change (home.page_cache.memo): its
+        # publish-history query was the policy page's only one when its lookups are warm.
+        version, published_at = page_cache.memo(
+            None, ("publication", self.pk, self.live_revision_id), self.get_publication
+        )
         return {"version": version, "published_at": published_at}
 
 
