@@ -28,7 +28,8 @@ How it stays fast and flat (``make bench``):
   STDOUT``, see "PostgreSQL: COPY" below), byte for byte the same file;
 * the XLSX is a zip streamed as it is written (``stream-zip``): the worksheet's XML is made a
   chunk at a time, with inline strings (no shared-strings table to keep in memory), so the
-  first bytes leave before the second chunk is read.
+  first bytes leave before the second chunk is read; on PostgreSQL its rows come from the
+  same COPY query as the CSV's (:func:`copy_row_chunks`), the same cells.
 
 Spreadsheet formula injection: any text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return gets a leading ``'``, so a spreadsheet shows it as text instead of running
@@ -430,6 +431,7 @@ FORMULA_SQL_PATTERN = f"^([{INVISIBLE_PREFIX_CHARACTERS}]*[{FORMULA_TRIGGERS}])"
 FORMULA_SQL_REPLACEMENT = "'\\1"
 SQL_INTEGER = "^-?[0-9]+$"
 SQL_DECIMAL = "^-?[0-9]+\\.[0-9]+$"
+SQL_NUMBER = "^-?[0-9]+(\\.[0-9]+)?$"  # NUMBER, for ASCII digits
 # Decimal prints a number with six or more zeros after the point first as 1E-7: Python only.
 SQL_DECIMAL_EXPONENT = "^-?0+\\.0{6}"
 SQL_NON_ASCII = "[^\\x01-\\x7f]"
@@ -584,9 +586,15 @@ def inner_query(queryset, columns, fields, ordered=True):
     return f"{sql} OFFSET 0", list(params)
 
 
-def copy_query(queryset, columns):
+def copy_query(queryset, columns, types=False):
     """``(sql, params)``: the SELECT of the CSV's cells for ``queryset``, in ``columns``'
-    order: an outer SELECT formatting the plain values of :func:`inner_query`."""
+    order: an outer SELECT formatting the plain values of :func:`inner_query`.
+
+    The first field is the row's form_data where only Python formats it (see
+    :func:`copy_csv_stream`); with ``types``, the second says which editor fields' cells are
+    numbers (their indexes among the editor fields, each followed by a space; NULL for
+    none), which the XLSX needs and the CSV's text cannot tell.
+    """
     if [column.key for column in columns if not column.is_form_field] != FIXED_KEYS:
         raise ValueError("copy_query() builds the fixed cells in FIXED_COLUMNS order")
     quote = connections[queryset.db].ops.quote_name
@@ -649,6 +657,25 @@ def copy_query(queryset, columns):
         ]
     )
     selected = [f"CASE WHEN {inexact} THEN t.c_data::text END"]
+    if types:
+        # Where row_chunks() gives an int, float or Decimal: a JSON number, or a number
+        # field's text that NUMBER matches (non-ASCII digits are rows Python formats).
+        flags = []
+        for index, (value, column) in enumerate(
+            zip(form_values, (c for c in columns if c.is_form_field), strict=True)
+        ):
+            if column.field_type == "number":
+                flags.append(
+                    f"CASE jsonb_typeof({value}) WHEN 'number' THEN '{index} '"
+                    + sql.sql(
+                        f" WHEN 'string' THEN CASE WHEN ({value} #>> '{{}}') ~ %s"
+                        f" THEN '{index} ' END END",
+                        SQL_NUMBER,
+                    )
+                )
+            else:
+                flags.append(f"CASE WHEN jsonb_typeof({value}) = 'number' THEN '{index} ' END")
+        selected.append("NULLIF(concat(" + (", ".join(flags) or "''") + "), '')")
     # Built in FIXED_COLUMNS order, the order their parameters must come in.
     cells = {
         "id": "t.c_id",
@@ -748,6 +775,143 @@ def csv_export_stream(queryset, use_copy=None):
         use_copy = getattr(settings, "FORMS_EXPORT_COPY", True)
     stream = copy_csv_stream(queryset) if use_copy else None
     return csv_stream(queryset) if stream is None else stream
+
+
+def copy_row_chunks(queryset, columns, xml=False):
+    """:func:`row_chunks` made from PostgreSQL's COPY, or None if the database is not
+    PostgreSQL: lists of up to CHUNK_SIZE rows, each a list of cells as row_chunks() gives
+    them (the id and every number cell an int or Decimal, other cells text, "" for empty);
+    with ``xml``, each chunk's worksheet XML instead, the same as :func:`xlsx_chunk` of it.
+
+    The cells are the CSV's (see "PostgreSQL: COPY"), parsed by ``csv.reader``; the query's
+    second field says which editor fields' cells are numbers, and rows COPY marks get their
+    editor fields from the Python pipeline's own formatter, as in :func:`copy_csv_stream`.
+    Everything is prepared before this returns; nothing is read before the first chunk.
+    """
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    sql, params = copy_query(queryset, columns, types=True)
+    statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
+    fixed = len(FIXED_KEYS)
+    form_fields = [
+        (column.key, column.field_type == "number") for column in columns if column.is_form_field
+    ]
+    form_value = form_value_formatter(_("Yes"), _("No"))
+    reader = csv.reader
+    # The policy version is a number in row_chunks() (the CSV's text of it here).
+    policy = FIXED_KEYS.index("policy_version")
+    versions = {str(version): version for version in queryset.policy_versions().values()}
+    versions[""] = ""
+
+    def number(text):
+        # The CSV's text of an int or a Decimal is str() of it (a float's row is Python's).
+        return int(text) if text.lstrip("-").isdigit() else Decimal(text)
+
+    def parse(lines):
+        text = b"".join(lines).decode()
+        if len(text) > csv.field_size_limit():  # one cell may be that long; never lowered
+            csv.field_size_limit(len(text))
+        rows = []
+        append = rows.append
+        for row in reader(io.StringIO(text, newline="")):
+            data, flags = row[0], row[1]
+            del row[:2]
+            row[0] = int(row[0])
+            row[policy] = versions.get(row[policy], row[policy])
+            if data:
+                get = (json.loads(data) or {}).get
+                row[fixed:] = [form_value(get(key), number) for key, number in form_fields]
+            elif flags:
+                for index in flags.split():
+                    index = fixed + int(index)
+                    row[index] = number(row[index])
+            append(row)
+        return rows
+
+    # For the XML: the CSV's text of a number cell is already number_text() of its value.
+    version_cells = {"": ""}
+    for version in versions.values():
+        digits = number_text(version)
+        version_cells[str(version)] = (
+            str(version) if digits is None else NUM_OPEN + digits + NUM_CLOSE
+        )
+
+    def parse_xml(lines):
+        """xlsx_chunk(parse(lines)) without a Python step per cell: each row's cells (number
+        cells between markers) joined in C, the chunk escaped and marked up as a whole."""
+        text = b"".join(lines).decode()
+        if len(text) > csv.field_size_limit():
+            csv.field_size_limit(len(text))
+        tokens = []
+        add = tokens.append
+        markers = -1  # row separators: one fewer than rows
+        for row in reader(io.StringIO(text, newline="")):
+            data, flags = row[0], row[1]
+            del row[:2]
+            row[0] = NUM_OPEN + row[0] + NUM_CLOSE
+            numbers = 1
+            version = row[policy]
+            if version:
+                version = row[policy] = version_cells.get(version, version)
+                numbers += version[:1] == NUM_OPEN
+            if data:
+                get = (json.loads(data) or {}).get
+                del row[fixed:]
+                for key, number in form_fields:
+                    value = form_value(get(key), number)
+                    digits = number_text(value)
+                    if digits is None:
+                        row.append("" if value is None else str(value))
+                    else:
+                        row.append(NUM_OPEN + digits + NUM_CLOSE)
+                        numbers += 1
+            elif flags:
+                for index in flags.split():
+                    index = fixed + int(index)
+                    row[index] = NUM_OPEN + row[index] + NUM_CLOSE
+                    numbers += 1
+            markers += len(row) + 2 * numbers  # cell separators and the number markers
+            add(CELL.join(row))
+        if not tokens:
+            return ""
+        joined = ROW.join(tokens)
+        if len(MARKERS.findall(joined)) != markers:  # a value holds a character XML forbids
+            return xlsx_rows(parse(lines))
+        for character, reference in XML_ESCAPES:
+            if character in joined:
+                joined = joined.replace(character, reference)
+        joined = joined.replace(CELL, TEXT_CLOSE + TEXT_OPEN).replace(
+            ROW, TEXT_CLOSE + "</row><row>" + TEXT_OPEN
+        )
+        return (
+            ("<row>" + TEXT_OPEN + joined + TEXT_CLOSE + "</row>")
+            .replace(TEXT_OPEN + NUM_OPEN, "<c><v>")
+            .replace(NUM_CLOSE + TEXT_CLOSE, "</v></c>")
+            .replace(TEXT_OPEN + TEXT_CLOSE, EMPTY_CELL)
+        )
+
+    convert = parse_xml if xml else parse
+
+    def chunks():
+        # As copy_csv_stream(): psycopg's own cursor, JIT off meanwhile.
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute("SET jit = off")
+            try:
+                with cursor.cursor.copy(statement, params) as copy:
+                    lines = []
+                    for line in copy:
+                        if line[-1:] != b"\n":
+                            raise RuntimeError("COPY sent part of a row")
+                        lines.append(line)
+                        if len(lines) == CHUNK_SIZE:
+                            yield convert(lines)
+                            lines = []
+                    if lines:
+                        yield convert(lines)
+            finally:
+                cursor.execute("RESET jit")
+
+    return chunks()
 
 
 # XLSX --------------------------------------------------------------------------------------
@@ -897,17 +1061,23 @@ def xlsx_chunk(rows):
     )
 
 
-def xlsx_stream(queryset):
+def xlsx_stream(queryset, use_copy=None):
     """The XLSX file as a generator of bytes, zipped as it is written.
 
     One worksheet, its header and rows as :func:`csv_stream` has them (numbers as numbers,
-    everything else as inline text), written a chunk of rows at a time. The zip entries are
-    plain (not Zip64) deflate streams, which every spreadsheet opens; a worksheet over 4 GiB
-    (tens of millions of rows) stops the download with an error instead.
+    everything else as inline text), written a chunk of rows at a time. The rows come from
+    COPY on PostgreSQL (:func:`copy_row_chunks`, unless ``use_copy`` or the
+    ``FORMS_EXPORT_COPY`` setting is False), else from :func:`row_chunks`: the same cells.
+    The zip entries are plain (not Zip64) deflate streams, which every spreadsheet opens; a
+    worksheet over 4 GiB (tens of millions of rows) stops the download with an error instead.
     """
+    if use_copy is None:
+        use_copy = getattr(settings, "FORMS_EXPORT_COPY", True)
     columns = export_columns(queryset)
     header = [neutralise(column.label) for column in columns]
-    chunks = row_chunks(queryset, columns)
+    pieces = copy_row_chunks(queryset, columns, xml=True) if use_copy else None
+    if pieces is None:
+        pieces = map(xlsx_chunk, row_chunks(queryset, columns))
     title = xml_text(_("Submissions")[:31]).replace('"', "&quot;")
     workbook = (
         f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets>'
@@ -917,8 +1087,8 @@ def xlsx_stream(queryset):
     def worksheet():
         yield (XML_HEAD + f'<worksheet xmlns="{MAIN_NS}"><sheetData>').encode()
         yield xlsx_rows([header]).encode()
-        for rows in chunks:
-            yield xlsx_chunk(rows).encode()
+        for piece in pieces:
+            yield piece.encode()
         yield b"</sheetData></worksheet>"
 
     modified = timezone.localtime().replace(tzinfo=None)

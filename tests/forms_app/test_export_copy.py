@@ -7,12 +7,15 @@ cell by cell).
 """
 
 import datetime
+import io
+import zipfile
 
 import pytest
 from django.db import connection
 from django.db.models import JSONField, Value
 from django.test import RequestFactory
 from freezegun import freeze_time
+from openpyxl import load_workbook
 from wagtail.models import Site
 
 from forms_app.models import (
@@ -372,3 +375,184 @@ class TestSetting:
         with connection.cursor() as cursor:
             cursor.execute("SHOW jit")
             assert cursor.fetchone()[0] == before
+
+
+# XLSX: fed from the same COPY query ---------------------------------------------------------
+
+
+def xlsx_export(queryset, use_copy):
+    """``(worksheet XML, [[(value, type)…]…] as openpyxl reads it, COPY chunks used)``."""
+    used = []
+    original = export.copy_row_chunks
+
+    def counted(*args, **kwargs):
+        for chunk in original(*args, **kwargs):
+            used.append(chunk)
+            yield chunk
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(export, "copy_row_chunks", counted)
+        content = b"".join(export.xlsx_stream(queryset, use_copy=use_copy))
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml")
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    cells = [[(value, type(value)) for value in row] for row in sheet.iter_rows(values_only=True)]
+    return sheet_xml, cells, used
+
+
+def assert_xlsx_same(queryset):
+    """The COPY-fed XLSX has the Python pipeline's worksheet, byte for byte and cell for cell
+    (values and types), and COPY really made it."""
+    copied_xml, copied, used = xlsx_export(queryset, use_copy=True)
+    python_xml, python, python_used = xlsx_export(queryset, use_copy=False)
+    assert python_used == []
+    assert len(used) == -(-queryset.count() // export.CHUNK_SIZE)  # COPY made every chunk
+    for copied_row, python_row in zip(copied, python, strict=True):
+        assert copied_row == python_row, [
+            (index, a, b)
+            for index, (a, b) in enumerate(zip(copied_row, python_row, strict=True))
+            if a != b
+        ]
+    assert copied_xml == python_xml
+    return copied
+
+
+class TestXlsxFromCopy:
+    @pytest.mark.parametrize("params", FILTERS)
+    def test_superuser_both_sites(self, superuser, varied, params):
+        assert_xlsx_same(queryset_for(superuser, **params))
+
+    def test_cells_and_types(self, superuser, varied, extra_fields):
+        queryset = queryset_for(superuser)
+        table = assert_xlsx_same(queryset)
+        header, *rows = table
+        labels = [value for value, _type in header]
+        number = labels.index(FormField.objects.get(clean_name=extra_fields["number"]).label)
+        assert {row[0][1] for row in rows} == {int}  # the id is a number
+        # The number field: numbers where NUMBER matches, text otherwise, empty as empty.
+        number_cells = {row[number] for row in rows}
+        assert {(-7, int), (-4, int), (3, int), (-7.5, float), (3.5, float)} <= number_cells
+        assert {("abc", str), (None, type(None))} <= number_cells
+        # Every fixed cell but the id and the policy version is text; hostile text is
+        # neutralised.
+        policy = export.FIXED_KEYS.index("policy_version")
+        for row in rows:
+            kinds = {kind for index, (_v, kind) in enumerate(row[1:number], 1) if index != policy}
+            assert kinds <= {str, type(None)}
+            assert row[policy][1] in (int, type(None))
+        names = {row[export.FIXED_KEYS.index("name")][0] for row in rows}
+        assert "'=1+1" in names and "'\uff1dHYPERLINK()" in names
+
+    @pytest.mark.parametrize("params", [{}, {"ordering": "name"}, {"q": "søren"}])
+    def test_rows_are_row_chunks(self, superuser, varied, params, monkeypatch):
+        """The parsed rows are row_chunks()'s: the same values of the same types."""
+        monkeypatch.setattr(export, "CHUNK_SIZE", 5)
+        queryset = queryset_for(superuser, **params)
+        columns = export.export_columns(queryset)
+        copied = list(export.copy_row_chunks(queryset, columns))
+        python = list(export.row_chunks(queryset, columns))
+        assert copied == python
+        assert [[list(map(type, row)) for row in c] for c in copied] == [
+            [list(map(type, row)) for row in c] for c in python
+        ]
+        assert [export.xlsx_chunk(rows) for rows in copied] == list(
+            export.copy_row_chunks(queryset, columns, xml=True)
+        )
+
+    def test_one_form_or_site(self, superuser, varied, quote_page):
+        for params in [
+            {"page": quote_page.pk},
+            {"site": Site.objects.get(root_page__slug="mihel").pk},
+        ]:
+            assert_xlsx_same(queryset_for(superuser, **params))
+
+    @pytest.mark.parametrize(
+        "answer",
+        # JSON numbers in a text field are numbers in the XLSX (text "12" is not); lists,
+        # objects and fractions are rows COPY leaves to Python.
+        [12, -3, 1e20, 1.5, 2.50, "12", [5], ["5", 6], {"a": 1}, ["x", None], True, None]
+        # Characters XML forbids (the XML's markers among them): that chunk goes cell by cell.
+        + ["a\x01b\x07", "\x035\x04", "\x02=1", "\x05"],
+    )
+    def test_answers_in_a_text_field(self, superuser, varied, answer):
+        submission = varied[3]
+        submission.form_data = {**submission.form_data, "navn": answer}
+        submission.save(update_fields=["form_data"])
+        assert_xlsx_same(queryset_for(superuser))
+
+    @pytest.mark.parametrize(
+        "answer",
+        ["0.0000001", "-00.0000000", "١٢", "3 værelser", "0.000001", "12.0", "-0.0", "-0"]
+        + ["1" * 50, "3\n", "+3", "=3", 7, 7.25, [5], ["1", "2"], True, False],
+    )
+    def test_answers_in_the_number_field(self, superuser, varied, extra_fields, answer):
+        submission = next(s for s in varied if extra_fields["number"] in s.form_data)
+        submission.form_data = {**submission.form_data, extra_fields["number"]: answer}
+        submission.save(update_fields=["form_data"])
+        assert_xlsx_same(queryset_for(superuser))
+
+    @pytest.mark.parametrize("text", ["\x035\x04", "a\x01b", "=1", ""])
+    def test_python_row_with_marker_text(self, superuser, varied, text):
+        # A row Python formats (a float answer) whose other answer holds XML's markers.
+        submission = varied[3]
+        submission.form_data = {**submission.form_data, "navn": 1.5, "adresse": text}
+        submission.save(update_fields=["form_data"])
+        assert python_formatted_rows(queryset_for(superuser)) == 1
+        assert_xlsx_same(queryset_for(superuser))
+
+    def test_form_data_that_is_not_an_object(self, superuser, varied):
+        FormSubmission.objects.filter(pk=varied[4].pk).update(
+            form_data=Value(None, output_field=JSONField())
+        )
+        assert_xlsx_same(queryset_for(superuser))
+
+    def test_scoped_staff(self, vvs_staff, el_staff, varied):
+        for user in (vvs_staff, el_staff):
+            assert_xlsx_same(queryset_for(user))
+
+    def test_empty_export(self, superuser, varied):
+        queryset = queryset_for(superuser, q="nobody-by-this-name")
+        copied_xml, copied, used = xlsx_export(queryset, use_copy=True)
+        assert (copied_xml, copied) == xlsx_export(queryset, use_copy=False)[:2]
+        assert len(copied) == 1 and used == []
+
+    def test_view_uses_copy(self, client, settings, superuser, varied, monkeypatch):
+        calls = []
+        original = export.copy_row_chunks
+        monkeypatch.setattr(
+            export,
+            "copy_row_chunks",
+            lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs),
+        )
+        client.force_login(superuser)
+        for use_copy, expected in [(True, 1), (False, 0)]:
+            calls.clear()
+            settings.FORMS_EXPORT_COPY = use_copy
+            response = client.get(EXPORT_URL, {"format": "xlsx"})
+            content = b"".join(response.streaming_content)
+            assert len(calls) == expected
+            rows = list(load_workbook(io.BytesIO(content), read_only=True).active.values)
+            assert len(rows) == len(varied) + 1
+
+    def test_first_piece_streams_early(self, superuser, varied, monkeypatch):
+        """The first piece of the zip leaves after one chunk of rows came from COPY."""
+        monkeypatch.setattr(export, "CHUNK_SIZE", 4)
+        monkeypatch.setattr(export, "ZIP_CHUNK_BYTES", 256)
+        read = []
+        original = export.copy_row_chunks
+
+        def counted(*args, **kwargs):
+            for chunk in original(*args, **kwargs):
+                read.append(chunk.count("<row>"))
+                yield chunk
+
+        monkeypatch.setattr(export, "copy_row_chunks", counted)
+        queryset = queryset_for(superuser)
+        pieces = export.xlsx_stream(queryset, use_copy=True)
+        first = next(pieces)
+        assert first.startswith(b"PK")
+        assert len(read) <= 1
+        rest = b"".join(pieces)
+        assert len(read) == -(-len(varied) // 4) and sum(read) == len(varied)
+        rows = list(load_workbook(io.BytesIO(first + rest), read_only=True).active.values)
+        assert len(rows) == len(varied) + 1
