@@ -877,18 +877,7 @@ def copy_row_chunks(queryset, columns, xml=False):
         joined = ROW.join(tokens)
         if len(MARKERS.findall(joined)) != markers:  # a value holds a character XML forbids
             return xlsx_rows(parse(lines))
-        for character, reference in XML_ESCAPES:
-            if character in joined:
-                joined = joined.replace(character, reference)
-        joined = joined.replace(CELL, TEXT_CLOSE + TEXT_OPEN).replace(
-            ROW, TEXT_CLOSE + "</row><row>" + TEXT_OPEN
-        )
-        return (
-            ("<row>" + TEXT_OPEN + joined + TEXT_CLOSE + "</row>")
-            .replace(TEXT_OPEN + NUM_OPEN, "<c><v>")
-            .replace(NUM_CLOSE + TEXT_CLOSE, "</v></c>")
-            .replace(TEXT_OPEN + TEXT_CLOSE, EMPTY_CELL)
-        )
+        return marked_rows_xml(joined, empty="")
 
     convert = parse_xml if xml else parse
 
@@ -1010,6 +999,25 @@ def xlsx_rows(rows):
     return "".join("<row>" + "".join(map(xlsx_cell, row)) + "</row>" for row in rows)
 
 
+def marked_rows_xml(joined, empty):
+    """Worksheet XML of rows joined with the ROW and CELL markers, number cells between
+    NUM_OPEN and NUM_CLOSE and an empty cell written as ``empty``: escaped in one go, then the
+    markers replaced by the XML of text, number and empty cells (used by :func:`xlsx_chunk`
+    and the COPY-fed chunks; the caller has checked no value holds a marker)."""
+    for character, reference in XML_ESCAPES:
+        if character in joined:
+            joined = joined.replace(character, reference)
+    joined = joined.replace(CELL, TEXT_CLOSE + TEXT_OPEN).replace(
+        ROW, TEXT_CLOSE + "</row><row>" + TEXT_OPEN
+    )
+    return (
+        ("<row>" + TEXT_OPEN + joined + TEXT_CLOSE + "</row>")
+        .replace(TEXT_OPEN + NUM_OPEN, "<c><v>")
+        .replace(NUM_CLOSE + TEXT_CLOSE, "</v></c>")
+        .replace(TEXT_OPEN + empty + TEXT_CLOSE, EMPTY_CELL)
+    )
+
+
 def xlsx_chunk(rows):
     """The XML of ``rows``, built with a few whole-chunk string operations.
 
@@ -1047,18 +1055,7 @@ def xlsx_chunk(rows):
     joined = ROW.join(tokens)
     if len(MARKERS.findall(joined)) != markers:
         return xlsx_rows(rows)
-    for character, reference in XML_ESCAPES:
-        if character in joined:
-            joined = joined.replace(character, reference)
-    joined = joined.replace(CELL, TEXT_CLOSE + TEXT_OPEN).replace(
-        ROW, TEXT_CLOSE + "</row><row>" + TEXT_OPEN
-    )
-    return (
-        ("<row>" + TEXT_OPEN + joined + TEXT_CLOSE + "</row>")
-        .replace(TEXT_OPEN + NUM_OPEN, "<c><v>")
-        .replace(NUM_CLOSE + TEXT_CLOSE, "</v></c>")
-        .replace(TEXT_OPEN + EMPTY + TEXT_CLOSE, EMPTY_CELL)
-    )
+    return marked_rows_xml(joined, empty=EMPTY)
 
 
 def xlsx_stream(queryset, use_copy=None):
