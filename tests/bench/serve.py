@@ -209,13 +209,29 @@ def wrk(server, path, seconds, clients, script=None):
     return count, elapsed, percentile(50), percentile(99)
 
 
+def cpu_ms_since(server, ticks):
+    """CPU milliseconds the server's processes used since ``ticks`` (``server.cpu_ticks()``)."""
+    after = server.cpu_ticks()
+    return sum(after[pid] - ticks.get(pid, 0) for pid in after) * 1000 / CLK_TCK
+
+
+def run_clients(client, count):
+    """Run ``count`` threads of ``client`` at once; the seconds until the last one ended."""
+    began = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.monotonic() - began
+
+
 def load(server, path, seconds, clients):
     """``(requests/s, p50 ms, p99 ms, CPU ms per request)`` for GETs of ``path``."""
     if WRK:
         ticks = server.cpu_ticks()
         count, elapsed, p50, p99 = wrk(server, path, seconds, clients)
-        after = server.cpu_ticks()
-        cpu_ms = sum(after[pid] - ticks.get(pid, 0) for pid in after) * 1000 / CLK_TCK
+        cpu_ms = cpu_ms_since(server, ticks)
         return count / elapsed, p50, p99, cpu_ms / max(count, 1)
     latencies, errors, stop = [], [], time.monotonic() + seconds
 
@@ -236,15 +252,8 @@ def load(server, path, seconds, clients):
         latencies.extend(mine)
 
     ticks = server.cpu_ticks()
-    began = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - began
-    after = server.cpu_ticks()
-    cpu_ms = sum(after[pid] - ticks.get(pid, 0) for pid in after) * 1000 / CLK_TCK
+    elapsed = run_clients(client, clients)
+    cpu_ms = cpu_ms_since(server, ticks)
     if errors:
         raise RuntimeError(f"{server.name} {path}: status {errors[0]}")
     latencies.sort()
@@ -322,22 +331,16 @@ def post_rate(server, path, seconds, clients, database, work):
         script.write_text("\n".join(lines) + "\n")
         _count, elapsed, _p50, _p99 = wrk(server, path, seconds, clients, script)
     else:
-        stop, began = time.monotonic() + seconds, time.monotonic()
+        stop = time.monotonic() + seconds
 
         def client():
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
             while time.monotonic() < stop:
                 request(server, path, "POST", data, headers, connection=connection)
 
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.monotonic() - began
+        elapsed = run_clients(client, clients)
     stored = stored_submissions(database) - before
-    after = server.cpu_ticks()
-    cpu_ms = sum(after[pid] - ticks.get(pid, 0) for pid in after) * 1000 / CLK_TCK
+    cpu_ms = cpu_ms_since(server, ticks)
     if not stored:
         raise RuntimeError(f"{server.name}: no form post was stored")
     return stored / elapsed, cpu_ms / stored
