@@ -63,6 +63,7 @@ SITE_PORT = int(os.environ.get("SITE_PORT", "80"))
 INSTALLED_APPS = [
     "home",
     "forms_app",
+    "compliance",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",

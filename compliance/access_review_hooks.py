@@ -1,0 +1,1 @@
+"""Access review admin hooks (filled in by the access-review work)."""

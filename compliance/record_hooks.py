@@ -1,0 +1,1 @@
+"""Record of processing admin hooks (filled in by the record work)."""
