@@ -20,6 +20,13 @@ The answer is JSON with no personal data and no error text (errors go to the log
   answer stays **200**: a dead worker delays mail but every web host can still serve pages and
   take form posts, so it must not take them out of the load balancer. ``/healthz/?strict``
   answers 503 for a degraded worker too, for monitoring that should page someone.
+* antivirus (only when ``ANTIVIRUS_ENABLED``): ``"ok"`` or ``"fail"``, clamd's answer to a
+  ``PING`` (at most ``cms.antivirus.PING_TIMEOUT`` seconds; a success is trusted for
+  ``STORAGE_CHECK_SECONDS`` per process, as the storages' are, a failure is retried every
+  poll). A failing scanner is ``"degraded"``, 200, like the worker: uploads fail closed (every
+  photo and editor upload is refused until it answers, so nothing unscanned gets in), while
+  pages and forms without photos work as before, so taking every web host out of the load
+  balancer would only make things worse; ``?strict`` answers 503 for it.
 """
 
 import logging
@@ -37,7 +44,7 @@ from django.dispatch import receiver
 from django.http import JsonResponse
 from django.utils import timezone
 
-from cms import heartbeat
+from cms import antivirus, heartbeat
 from forms_app.storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -52,7 +59,13 @@ _storage_lock = threading.Lock()
 
 @receiver(setting_changed)
 def _forget_storage_results(*, setting, **kwargs):
-    if setting in {"STORAGES", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT"}:
+    if setting in {
+        "STORAGES",
+        "MEDIA_ROOT",
+        "PRIVATE_MEDIA_ROOT",
+        "ANTIVIRUS_ENABLED",
+        "CLAMAV_SOCKET",
+    }:
         _storage_ok_until.clear()
 
 
@@ -91,6 +104,15 @@ def check_storage(name, storage):
         _storage_ok_until[name] = now + STORAGE_CHECK_SECONDS
 
 
+def check_antivirus():
+    now = time.monotonic()
+    if _storage_ok_until.get("antivirus", 0.0) > now:
+        return
+    antivirus.ping()
+    with _storage_lock:
+        _storage_ok_until["antivirus"] = now + STORAGE_CHECK_SECONDS
+
+
 def worker_state():
     """``(state, age in seconds or None)`` of the background worker's heartbeat."""
     beat = heartbeat.last_beat()
@@ -100,18 +122,21 @@ def worker_state():
     return ("stale" if age > settings.WORKER_HEARTBEAT_MAX_AGE else "ok"), age
 
 
-DEGRADING = ("cache", "worker")
+DEGRADING = ("cache", "worker", "antivirus")
 
 
 def run_checks():
     """``(status, checks, worker_age)``; see the module docstring."""
     checks = {}
-    for name, check in (
+    probes = [
         ("database", check_database),
         ("cache", check_cache),
         ("storage", lambda: check_storage("storage", default_storage)),
         ("private_storage", lambda: check_storage("private_storage", private_storage())),
-    ):
+    ]
+    if antivirus.enabled():
+        probes.append(("antivirus", check_antivirus))
+    for name, check in probes:
         try:
             check()
         except Exception as error:  # noqa: BLE001 - any failure is a failed check
@@ -123,12 +148,13 @@ def run_checks():
         checks["worker"], worker_age = worker_state()
     else:
         checks["worker"], worker_age = "unknown", None
-    # The sites work without their cache (pages render uncached, the rate limit fails open) and
-    # without a worker (mail waits in the queue): either is "degraded", 200, so a Redis outage
-    # does not take every web host out of the load balancer; ``?strict`` answers 503 for them.
+    # The sites work without their cache (pages render uncached, the rate limit fails open),
+    # without a worker (mail waits in the queue) and without the virus scanner (uploads are
+    # refused, everything else works): each is "degraded", 200, so a Redis or clamd outage does
+    # not take every web host out of the load balancer; ``?strict`` answers 503 for them.
     if any(checks[name] == "fail" for name in checks if name not in DEGRADING):
         status = "fail"
-    elif any(checks[name] != "ok" for name in DEGRADING):
+    elif any(checks.get(name, "ok") != "ok" for name in DEGRADING):
         status = "degraded"
     else:
         status = "ok"

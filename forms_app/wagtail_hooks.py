@@ -17,6 +17,7 @@ from home.models import (
     PrivacyPolicyPage,
 )
 
+from . import antivirus_hooks  # noqa: F401 - the virus scanner report's menu item and URL
 from .models import FormPage, FormSubmission
 from .permissions import VIEW, pages_on_sites_q, sites_user_can
 from .permissions import submission_permission_policy as policy

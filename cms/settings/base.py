@@ -425,6 +425,19 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # Wagtail's default, set here because the request size cap for /admin/ reads it.
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+
+# Antivirus (cms/antivirus.py; docs/operations.md "Antivirus"): uploads (visitors' photos,
+# editors' documents and images) are scanned by ClamAV's clamd before anything reads them and
+# refused when infected or when clamd does not answer (fail closed). Off here (development,
+# make test); on in production, where check --deploy warns when it is off.
+ANTIVIRUS_ENABLED = env_bool("ANTIVIRUS_ENABLED", False)
+# clamd's Unix socket (Debian's default), or tcp://host:port for a clamd elsewhere.
+CLAMAV_SOCKET = os.environ.get("CLAMAV_SOCKET", "/var/run/clamav/clamd.ctl")
+# Seconds each step of a scan (connect, send, clamd's verdict) may take.
+CLAMAV_TIMEOUT = float(os.environ.get("CLAMAV_TIMEOUT", "10"))
+# Wagtail's document and image forms, with the upload scanned first (cms/antivirus_forms.py).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.antivirus_forms.ScannedDocumentForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.antivirus_forms.ScannedImageForm"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 # No avatars from Gravatar: fetching one tells a third party which staff member's email hash
@@ -492,3 +505,9 @@ WORKER_HEARTBEAT_FILE = None if os.environ.get("REDIS_URL") else VAR_DIR / "work
 FORMS_EXPORT_COPY = env_bool("FORMS_EXPORT_COPY", True)
 # Photo uploads larger than this go to a temporary file rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Access review (compliance/access_review.py; docs/operations.md "Yearly access review"):
+# accounts with access that have not logged in for this many days are flagged, and the report
+# warns when a site's last sign-off is older than the interval.
+ACCESS_REVIEW_IDLE_DAYS = int(os.environ.get("ACCESS_REVIEW_IDLE_DAYS", "90"))
+ACCESS_REVIEW_INTERVAL_DAYS = int(os.environ.get("ACCESS_REVIEW_INTERVAL_DAYS", "365"))

@@ -33,6 +33,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # (The deprecated FORMS_TRUST_X_FORWARDED_FOR no longer changes this; set TRUSTED_PROXY_COUNT.)
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# Uploads are scanned by clamd (cms/antivirus.py); ANTIVIRUS_ENABLED=0 turns it off and
+# check --deploy then warns.
+ANTIVIRUS_ENABLED = env_bool("ANTIVIRUS_ENABLED", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))

@@ -15,6 +15,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 
+from cms import antivirus
 from home import page_cache
 
 from ..normalise import PHONE_CHARACTERS, normalise_email
@@ -148,7 +149,9 @@ class PublicForm(BaseForm):
         )
 
     def full_clean(self):
-        super().full_clean()
+        # The site a photo's virus detection is counted for (cms.antivirus).
+        with antivirus.uploads_for_site(lambda: self.page.get_site() if self.page else None):
+            super().full_clean()
         if self.consent_changed:
             self.cleaned_data.pop(CONSENT_FIELD, None)
             self._errors[CONSENT_FIELD] = self.error_class(

@@ -15,6 +15,11 @@ see ``draft``) must fit ``FORMS_PHOTO_MAX_TOTAL_PIXELS``. Decoding hostile files
 decoders' job, and they fail in many ways (``SyntaxError``, ``EOFError``, ``RuntimeError``,
 ``struct.error`` …), so every decoding step runs inside one handled region and any failure
 there is the visitor's "not a photo we can read" error, never a server error.
+
+Before any of that, each photo's bytes as received are scanned by ClamAV (``scan_original``,
+:mod:`cms.antivirus`, when ``ANTIVIRUS_ENABLED``): no decoder reads a file the scanner has not
+passed. An infected photo is that photo's error; a scanner that does not answer refuses the
+whole form's photos at once (fail closed), and nothing is stored.
 """
 
 import io
@@ -30,6 +35,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageCms
+
+from cms import antivirus
 
 pillow_heif.register_heif_opener()
 # One libheif decoding thread: the same CPU time (a web worker's other threads and processes
@@ -147,6 +154,27 @@ def _too_many_pixels(name):
     )
 
 
+UNSCANNED_MESSAGE = _(
+    "We could not check your photos for viruses just now, so nothing was sent. Please try "
+    "again in a few minutes, or send the form without photos."
+)
+
+
+def scan_original(uploaded, name):
+    """ClamAV's verdict on the photo as received, before any decoder reads it.
+
+    Infected: that photo's error (counted for the owner by :mod:`cms.antivirus`). No answer
+    from the scanner: an error with code ``"scanner_unavailable"``, which refuses every photo
+    of the form (:func:`process_photos` stops at the first).
+    """
+    try:
+        antivirus.check_upload(uploaded, antivirus.Upload.PHOTO, name=name)
+    except ValidationError as error:
+        if error.code == "scanner_unavailable":
+            raise ValidationError(UNSCANNED_MESSAGE, code="scanner_unavailable") from error
+        raise
+
+
 def fit(size, max_edge):
     """``size`` scaled down (never up) so that its long edge is at most ``max_edge``."""
     width, height = size
@@ -205,7 +233,8 @@ def _open(uploaded, max_edge=None):
 
 
 def open_photo(uploaded, limits):
-    """Read and check one photo's header (name, bytes, format, pixels); decode nothing.
+    """Scan one photo (:func:`scan_original`), then read and check its header (name, bytes,
+    format, pixels); decode nothing.
 
     The image is closed again at once (WebP's decoder holds a full-size canvas from the
     moment it is opened), so checking eight photos costs no more memory than checking one.
@@ -217,6 +246,7 @@ def open_photo(uploaded, limits):
             code="photo_too_large",
             params={"name": name[:80], "max": filesizeformat(limits.max_bytes)},
         )
+    scan_original(uploaded, name)
     with _DecoderErrors(name):
         with _open(uploaded) as image:
             size, image_format = image.size, image.format
@@ -376,6 +406,8 @@ def process_photos(files, limits):
         try:
             opened.append(open_photo(uploaded, limits))
         except ValidationError as error:
+            if error.code == "scanner_unavailable":
+                raise  # one message for the form, not one per photo
             errors.append(error)
     if errors:
         raise ValidationError(errors)

@@ -2,10 +2,12 @@
 
 * :mod:`.pages`: form pages and their editor-defined fields;
 * :mod:`.submissions`: what visitors sent, with consent proof, retention metadata and photos;
-* :mod:`.audit`: the staff actions trail.
+* :mod:`.audit`: the staff actions trail;
+* :mod:`.antivirus`: infected uploads the virus scanner refused, counted for the owner.
 """
 
 from ..retention import RetentionPeriod, SubmissionStatus
+from .antivirus import VirusDetection
 from .audit import StaffAction
 from .pages import FormField, FormPage
 from .submissions import (
@@ -27,4 +29,5 @@ __all__ = [
     "StaffAction",
     "SubmissionPhoto",
     "SubmissionStatus",
+    "VirusDetection",
 ]
