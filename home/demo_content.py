@@ -283,3 +283,54 @@ def contact_form(company):
             ("Besked", "multiline", True, ""),
         ],
     }
+
+
+# The demo register of data processors (policy section 3), per company key, in the order
+# shown. An example to check and correct: the owner keeps the real register in the company
+# settings. ``demo_content_en.processors`` mirrors it item by item.
+PROCESSORS = {
+    "mihvvs": [
+        {
+            "name": "Hetzner Online GmbH",
+            "service": "Drift af hjemmesiden: webserver, database og de billeder, du sender.",
+            "data": "Alt, hvad du sender via formularerne, også billeder.",
+            "country": "DE",
+            "transfer_basis": "",
+            "agreement_date": "2025-01-15",
+        },
+        {
+            "name": "Microsoft Ireland Operations Ltd",
+            "service": "E-mail (Microsoft 365): vi får besked om nye henvendelser og svarer dig.",
+            "data": "Navn, e-mailadresse, telefonnummer og din besked.",
+            "country": "IE",
+            "transfer_basis": "",
+            "agreement_date": "2024-09-01",
+        },
+        {
+            "name": "Mailgun Technologies, Inc.",
+            "service": "Afsender kvitteringer og beskeder fra hjemmesiden.",
+            "data": "Din e-mailadresse og en kopi af det, du har sendt (uden billeder).",
+            "country": "US",
+            "transfer_basis": "dpf",
+            "agreement_date": "2025-01-15",
+        },
+    ],
+    "mihel": [
+        {
+            "name": "Hetzner Online GmbH",
+            "service": "Drift af hjemmesiden: webserver, database og de billeder, du sender.",
+            "data": "Alt, hvad du sender via formularerne, også billeder.",
+            "country": "DE",
+            "transfer_basis": "",
+            "agreement_date": "2025-02-01",
+        },
+        {
+            "name": "One.com Group AB",
+            "service": "E-mail: vi får besked om nye henvendelser og svarer dig.",
+            "data": "Navn, e-mailadresse, telefonnummer og din besked.",
+            "country": "SE",
+            "transfer_basis": "",
+            "agreement_date": "2024-11-20",
+        },
+    ],
+}

@@ -265,3 +265,32 @@ def contact_form(company):
             ("Message", ""),
         ],
     }
+
+
+# English texts of ``demo_content.PROCESSORS``: (service, data) per processor, same order.
+PROCESSORS = {
+    "mihvvs": [
+        (
+            "Hosting of the website: web server, database and the photos you send.",
+            "Everything you send through the forms, photos included.",
+        ),
+        (
+            "E-mail (Microsoft 365): we are told about new enquiries and reply to you.",
+            "Name, e-mail address, phone number and your message.",
+        ),
+        (
+            "Sends receipts and messages from the website.",
+            "Your e-mail address and a copy of what you sent (without photos).",
+        ),
+    ],
+    "mihel": [
+        (
+            "Hosting of the website: web server, database and the photos you send.",
+            "Everything you send through the forms, photos included.",
+        ),
+        (
+            "E-mail: we are told about new enquiries and reply to you.",
+            "Name, e-mail address, phone number and your message.",
+        ),
+    ],
+}

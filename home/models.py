@@ -4,6 +4,7 @@ A site is identified by its root ``HomePage`` (and its ``CompanySettings``), nev
 comparing hostnames in code.
 """
 
+import re
 from bisect import bisect_right
 from collections import defaultdict
 
@@ -11,15 +12,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Min
+from django.db.models.signals import post_delete, post_save
 from django.utils.functional import cached_property
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, PageLogEntry
+from wagtail.models import Orderable, Page, PageLogEntry
 from wagtail.search import index
 
 from . import page_cache
@@ -27,6 +31,9 @@ from .blocks import BodyBlock, PolicySectionsBlock
 from .sites import site_roots
 
 cvr_validator = RegexValidator(r"^\d{8}$", _("A CVR number is 8 digits."))
+
+# The policy's section 3 ("Videregivelse"): the heading of a main section numbered 3.
+SECTION_THREE = re.compile(r"^\W*3\s*[.)]")
 
 
 # Whether consent depends on a privacy policy, or a site collects consent, is known to the
@@ -187,6 +194,54 @@ class PrivacyPolicyPage(Page):
             )
         ]
 
+    def contents_with_register(self):
+        """The page's sections plus the site's register of data processors, in reading order.
+
+        ``[{"anchor", "heading", "level", "section"}]``; the register's entry has ``section``
+        None. It follows section 3 (the first main section whose heading starts "3.", as the
+        client's policy numbers "Videregivelse") and its subsections, as a subsection of it;
+        a policy without a section 3 gets it as a main section at the end. Anchors are unique
+        across all entries, the register's included.
+        """
+        sections = [block.value for block in self.sections]
+        levels = [str(value["level"]) for value in sections]
+        after = next(
+            (
+                index
+                for index, value in enumerate(sections)
+                if levels[index] == "2" and SECTION_THREE.match(value["heading"])
+            ),
+            None,
+        )
+        if after is None:
+            position, register_level = len(sections), 2
+        else:
+            position = next(
+                (index for index in range(after + 1, len(sections)) if levels[index] == "2"),
+                len(sections),
+            )
+            register_level = 3
+        register_heading = gettext("Our data processors")
+        items = [(value["heading"], int(value["level"]), value) for value in sections]
+        items.insert(position, (register_heading, register_level, None))
+        entries, seen = [], {}
+        for heading, level, value in items:
+            anchor = slugify(heading) or "afsnit"
+            seen[anchor] = seen.get(anchor, 0) + 1
+            if seen[anchor] > 1:
+                anchor = f"{anchor}-{seen[anchor]}"
+            entries.append(
+                {"anchor": anchor, "heading": heading, "level": level, "section": value}
+            )
+        return entries
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        company = CompanySettings.for_request(request)
+        context["processors"] = company.processor_register
+        context["contents"] = self.contents_with_register()
+        return context
+
     def get_publication(self, revision_id=None):
         """Return ``(version, published_at)`` of a published revision, or ``(None, None)``.
 
@@ -210,8 +265,9 @@ class PrivacyPolicyPage(Page):
 
 
 @register_setting(icon="site")
-class CompanySettings(BaseSiteSetting):
-    """Who the site belongs to: name, CVR, contact details, logo, colour, policy page."""
+class CompanySettings(ClusterableModel, BaseSiteSetting):
+    """Who the site belongs to: name, CVR, contact details, logo, colour, policy page, and
+    the register of data processors (:class:`DataProcessor` rows, edited on the same page)."""
 
     company_name = models.CharField(_("company name"), max_length=100)
     cvr_number = models.CharField(
@@ -273,6 +329,16 @@ class CompanySettings(BaseSiteSetting):
             [FieldPanel("logo"), FieldPanel("brand_colour")], heading=_("Look and feel")
         ),
         FieldPanel("privacy_policy_page"),
+        InlinePanel(
+            "processors",
+            heading=_("Data processors"),
+            label=_("Data processor"),
+            help_text=_(
+                "Suppliers that process personal data for the company under a data "
+                "processing agreement (hosting, e-mail, backup). They are listed in the "
+                "privacy policy and in the record of processing."
+            ),
+        ),
     ]
 
     class Meta:
@@ -310,3 +376,201 @@ class CompanySettings(BaseSiteSetting):
         if get_language() == "en" and self.opening_hours_en.strip():
             text = self.opening_hours_en
         return [line.strip() for line in text.splitlines() if line.strip()]
+
+    @property
+    def processor_register(self):
+        """The site's data processors in the editor's order, remembered until the next change
+        (:func:`home.page_cache.memo`), so a warm policy page still renders without a query."""
+        if self.pk is None:
+            return []
+        return page_cache.memo(
+            None, ("processors", self.pk), lambda: list(self.processors.order_by("sort_order"))
+        )
+
+
+# Countries of the EU and the EEA: processing there is no transfer to a third country.
+EEA_COUNTRIES = {
+    "AT": _("Austria"),
+    "BE": _("Belgium"),
+    "BG": _("Bulgaria"),
+    "HR": _("Croatia"),
+    "CY": _("Cyprus"),
+    "CZ": _("Czechia"),
+    "DK": _("Denmark"),
+    "EE": _("Estonia"),
+    "FI": _("Finland"),
+    "FR": _("France"),
+    "DE": _("Germany"),
+    "GR": _("Greece"),
+    "HU": _("Hungary"),
+    "IS": _("Iceland"),
+    "IE": _("Ireland"),
+    "IT": _("Italy"),
+    "LV": _("Latvia"),
+    "LI": _("Liechtenstein"),
+    "LT": _("Lithuania"),
+    "LU": _("Luxembourg"),
+    "MT": _("Malta"),
+    "NL": _("Netherlands"),
+    "NO": _("Norway"),
+    "PL": _("Poland"),
+    "PT": _("Portugal"),
+    "RO": _("Romania"),
+    "SK": _("Slovakia"),
+    "SI": _("Slovenia"),
+    "ES": _("Spain"),
+    "SE": _("Sweden"),
+}
+# Countries outside it that suppliers commonly process data in, and a catch-all.
+THIRD_COUNTRIES = {
+    "GB": _("United Kingdom"),
+    "CH": _("Switzerland"),
+    "US": _("United States"),
+    "CA": _("Canada"),
+    "AU": _("Australia"),
+    "IN": _("India"),
+    "JP": _("Japan"),
+    "XX": _("Another country outside the EU/EEA"),
+}
+COUNTRY_CHOICES = [
+    (_("EU/EEA"), list(EEA_COUNTRIES.items())),
+    (_("Outside the EU/EEA"), list(THIRD_COUNTRIES.items())),
+]
+
+
+class TransferBasis(models.TextChoices):
+    """What makes a transfer to a country outside the EU/EEA lawful (GDPR chapter V)."""
+
+    ADEQUACY = "adequacy", _("Adequacy decision of the EU Commission (GDPR art. 45)")
+    DATA_PRIVACY_FRAMEWORK = (
+        "dpf",
+        _("EU-U.S. Data Privacy Framework, the supplier is certified (GDPR art. 45)"),
+    )
+    STANDARD_CLAUSES = (
+        "scc",
+        _("Standard contractual clauses of the EU Commission (GDPR art. 46(2)(c))"),
+    )
+    BINDING_RULES = "bcr", _("Binding corporate rules (GDPR art. 47)")
+
+
+class DataProcessor(Orderable):
+    """One supplier in a site's register of data processors (policy section 3).
+
+    The privacy policy lists the register (:meth:`PrivacyPolicyPage.get_context`), and the
+    record of processing (``compliance.record``) names them as recipients and transfers.
+    """
+
+    company = ParentalKey(
+        CompanySettings,
+        verbose_name=_("company settings"),
+        on_delete=models.CASCADE,
+        related_name="processors",
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("The supplier's company name."))
+    service = models.CharField(
+        _("what they do"),
+        max_length=200,
+        help_text=_("For example: hosting of the website and its database."),
+    )
+    service_en = models.CharField(
+        _("what they do (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown on the English pages; the Danish text is used when this is empty."),
+    )
+    data = models.CharField(
+        _("which personal data"),
+        max_length=300,
+        help_text=_("For example: everything visitors send through the forms, photos included."),
+    )
+    data_en = models.CharField(
+        _("which personal data (English)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown on the English pages; the Danish text is used when this is empty."),
+    )
+    country = models.CharField(
+        _("where"),
+        max_length=2,
+        choices=COUNTRY_CHOICES,
+        help_text=_(
+            "The country where the supplier stores or processes the data. A country outside "
+            "the EU/EEA is a transfer to a third country."
+        ),
+    )
+    transfer_basis = models.CharField(
+        _("transfer safeguard"),
+        max_length=20,
+        choices=TransferBasis.choices,
+        blank=True,
+        help_text=_("Required for a country outside the EU/EEA: what makes the transfer lawful."),
+    )
+    agreement_date = models.DateField(
+        _("agreement date"),
+        help_text=_("When the data processing agreement with the supplier was entered into."),
+    )
+    agreement_url = models.URLField(
+        _("link to the agreement"),
+        blank=True,
+        help_text=_("Where the signed agreement, or the supplier's standard agreement, is kept."),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("country")]),
+        FieldRowPanel([FieldPanel("service"), FieldPanel("service_en")]),
+        FieldRowPanel([FieldPanel("data"), FieldPanel("data_en")]),
+        FieldPanel("transfer_basis"),
+        FieldRowPanel([FieldPanel("agreement_date"), FieldPanel("agreement_url")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("data processor")
+        verbose_name_plural = _("data processors")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.outside_eea and not self.transfer_basis:
+            raise ValidationError(
+                {
+                    "transfer_basis": _(
+                        "%(country)s is outside the EU/EEA: choose what makes the transfer "
+                        "lawful, or choose a supplier that keeps the data in the EU/EEA."
+                    )
+                    % {"country": self.get_country_display()}
+                }
+            )
+        if not self.outside_eea:
+            # Only a transfer needs a safeguard; one left over from an earlier country would
+            # wrongly read as a transfer.
+            self.transfer_basis = ""
+
+    @property
+    def outside_eea(self):
+        """Whether the data leaves the EU/EEA (a transfer to a third country)."""
+        return bool(self.country) and self.country not in EEA_COUNTRIES
+
+    @property
+    def localized_service(self):
+        if get_language() == "en" and self.service_en.strip():
+            return self.service_en
+        return self.service
+
+    @property
+    def localized_data(self):
+        if get_language() == "en" and self.data_en.strip():
+            return self.data_en
+        return self.data
+
+
+# A register change shows in every privacy policy: start a new page-cache generation, as a
+# change of the settings does (home/page_cache.py). The rows are saved after the settings
+# row, so its own signal alone could fire before they are written.
+for _signal, _name in ((post_save, "saved"), (post_delete, "deleted")):
+    _signal.connect(
+        page_cache.bump,
+        sender=DataProcessor,
+        dispatch_uid=f"page_cache_{_name}_home.dataprocessor",
+    )

@@ -32,9 +32,9 @@ from wagtail.models import (
 from forms_app.models import FormField, FormPage, FormSubmission
 from forms_app.permissions import STAFF_PERMISSIONS
 
-from . import demo_content
+from . import demo_content, demo_content_en
 from .demo_content_en import COMPANIES_EN
-from .models import CompanySettings, HomePage, PrivacyPolicyPage, StandardPage
+from .models import CompanySettings, DataProcessor, HomePage, PrivacyPolicyPage, StandardPage
 from .sites import site_roots
 from .translations import translate_demo_site
 
@@ -162,10 +162,26 @@ def _setup_company(root, locale, company, *, is_default):
         company_settings.privacy_policy_page = policy
         company_settings.logo = _make_logo(company, collection)
         company_settings.save()
+        _add_demo_processors(company_settings, key)
 
     ensure_editor_group(company["editor_group"], site, collection)
     ensure_staff_group(company["staff_group"], site)
     return site
+
+
+def _add_demo_processors(company_settings, key):
+    """The demo register of data processors, with its English texts (a new site only)."""
+    english = demo_content_en.PROCESSORS[key]
+    for index, (spec, (service_en, data_en)) in enumerate(
+        zip(demo_content.PROCESSORS[key], english, strict=True)
+    ):
+        DataProcessor.objects.create(
+            company=company_settings,
+            sort_order=index,
+            service_en=service_en,
+            data_en=data_en,
+            **spec,
+        )
 
 
 def _form_page(home, company, spec):

@@ -10,7 +10,6 @@ import datetime
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
-from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.models import Locale, Page
@@ -18,6 +17,7 @@ from wagtail.models import Locale, Page
 from forms_app.models import FormPage
 from home.models import CompanySettings, StandardPage
 from home.sites import site_roots
+from tests.admin_forms import settings_form_data
 from tests.factories import FormSubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -238,9 +238,7 @@ def settings_url(site):
 
 
 def settings_data(site, **changes):
-    values = model_to_dict(CompanySettings.for_site(site), exclude=["id", "site"])
-    values.update(changes)
-    return {key: "" if value is None else value for key, value in values.items()}
+    return settings_form_data(site, **changes)
 
 
 def test_settings_cannot_drop_the_policy_while_forms_ask_for_consent(admin_client, vvs_site):

@@ -5,6 +5,7 @@ from wagtail.images.models import Image
 from wagtail.models import Page
 
 from home.models import CompanySettings, StandardPage
+from tests.admin_forms import processor_formset_data
 from tests.assertions import assert_permission_denied, assert_sent_to_login
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +99,7 @@ class TestSettings:
             "brand_colour": settings.brand_colour,
             "privacy_policy_page": settings.privacy_policy_page_id,
         }
+        data.update(processor_formset_data(settings))
         response = editor_client.post(self.url(vvs_site), data)
         assert response.status_code == 302, response.content[:2000]
         assert CompanySettings.for_site(vvs_site).phone == "+45 11 11 11 11"
