@@ -233,6 +233,13 @@ class TestReviewedBehaviour:
         assert policy.live_revision_id == draft.pk
         assert policy.get_publication()[0] == 3
 
+    @pytest.mark.parametrize("path", ["/", "/ydelser/", "/persondatapolitik/", "/en/"])
+    def test_content_pages_set_no_cookie(self, client, vvs_site, path):
+        # Policy section 2: cookies only where a service needs them (the forms' CSRF cookie).
+        response = client.get(path, HTTP_HOST="mihvvs.localhost")
+        assert response.status_code == 200
+        assert not response.cookies
+
     def test_forms_set_only_browser_session_cookies(self, client, vvs_site):
         response = client.get("/kontakt/", HTTP_HOST="mihvvs.localhost")
         cookie = response.cookies["csrftoken"]
