@@ -19,8 +19,8 @@ from .access_review_views import (
 @hooks.register("register_admin_urls")
 def register_access_review_urls():
     return [
-        path("access-review/", AccessReviewIndexView.as_view(), name=INDEX_URL_NAME),
-        path("access-review/<int:pk>/", AccessReviewSiteView.as_view(), name=SITE_URL_NAME),
+        path("adgangsgennemgang/", AccessReviewIndexView.as_view(), name=INDEX_URL_NAME),
+        path("adgangsgennemgang/<int:pk>/", AccessReviewSiteView.as_view(), name=SITE_URL_NAME),
     ]
 
 

@@ -63,7 +63,7 @@ class SuperuserMenuItem(MenuItem):
 
 @hooks.register("register_admin_urls")
 def register_antivirus_report_url():
-    return [path("virus-scanner/", antivirus_report, name="mih_antivirus_report")]
+    return [path("virusscanner/", antivirus_report, name="mih_antivirus_report")]
 
 
 @hooks.register("register_reports_menu_item")

@@ -11,7 +11,9 @@ and ``get_modified_time``), so the same code serves the local folder and the S3 
 django-storages pages through the listing). A file is an orphan when it is neither a photo
 row's file nor that photo's cached preview (``storage.thumbnail_name``), and it is deleted only
 once it is older than the grace period (``FORMS_ORPHAN_GRACE_HOURS``): an upload still in
-flight has a file and, for a moment, no row.
+flight has a file and, for a moment, no row. Each folder's orphans are listed in the erasure
+ledger (:mod:`backups.ledger`) before they are deleted, so a restored backup cannot bring
+them back.
 """
 
 import logging
@@ -23,6 +25,8 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+
+from backups import ledger
 
 from .models import StaffAction, SubmissionPhoto
 from .storage import PHOTO_FOLDER, private_storage, thumbnail_name
@@ -76,6 +80,7 @@ def sweep_orphans(*, delete=False, grace=None, now=None, user=None):
         # Read after the listing: a file listed before its row committed is younger than the
         # grace (a transaction does not last hours), so it is kept below in any case.
         kept = _referenced(directory)
+        doomed = []
         for name in names:
             if name in kept:
                 continue
@@ -86,8 +91,9 @@ def sweep_orphans(*, delete=False, grace=None, now=None, user=None):
                 report.young += 1
                 continue
             report.found += 1
-            if delete:
-                _delete(storage, name, report)
+            doomed.append(name)
+        if delete and doomed:
+            _delete_folder(storage, doomed, report)
 
     if report.removed:
         StaffAction.record(
@@ -136,6 +142,19 @@ def _modified_time(storage, name):
         if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}:
             return None
         raise
+
+
+def _delete_folder(storage, names, report):
+    """Delete one folder's orphans, once the erasure ledger lists them (one object per
+    folder), so a restored backup cannot bring them back; without the ledger, none."""
+    try:
+        ledger.write_event(ledger.Event(ledger.Reason.ORPHAN_SWEEP, files=names))
+    except ledger.LedgerUnavailable as error:
+        report.failed += len(names)
+        logger.error("Orphaned photo files kept: %s", error)
+        return
+    for name in names:
+        _delete(storage, name, report)
 
 
 def _delete(storage, name, report):

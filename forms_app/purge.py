@@ -6,8 +6,9 @@ this module only deletes it, safely.
 ``manage.py purge_expired_submissions`` is a thin shell over :func:`purge_expired`. Without
 ``delete`` it only reports. Deleting goes in batches, each in its own transaction; a batch's
 photo files are removed once that batch has committed (``forms_app.signals``), so a failure
-never leaves a row whose file is gone. Running it twice is harmless: the second run finds
-nothing to do.
+never leaves a row whose file is gone. Each batch writes what it deleted to the erasure ledger
+(:mod:`backups.ledger`) as one object, so a restored backup cannot bring it back. Running it
+twice is harmless: the second run finds nothing to do.
 """
 
 import logging
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+
+from backups import ledger
 
 from .models import FormSubmission, StaffAction, SubmissionPhoto
 
@@ -56,8 +59,11 @@ def purge_expired(*, today=None, delete=False, batch_size=1000, user=None):
                 break
             ids = [pk for pk, _site in batch]
             report.files += SubmissionPhoto.objects.filter(submission_id__in=ids).count()
-            # Photo rows go with their submission (cascade); their files after commit.
-            expired.filter(pk__in=ids).delete()
+            # Photo rows go with their submission (cascade); their files after commit. The
+            # batch is one erasure-ledger object, written before the commit (no ledger, no
+            # delete: LedgerUnavailable rolls the batch back and stops the purge).
+            with ledger.recording(ledger.Reason.PURGE):
+                expired.filter(pk__in=ids).delete()
         report.count += len(ids)
         report.per_site.update(site for _pk, site in batch)
 

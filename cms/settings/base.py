@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "home",
     "forms_app",
     "compliance",
+    # manage.py backup / restore and the erasure ledger (docs/operations.md "Backups")
+    "backups",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
@@ -278,7 +280,26 @@ STORAGES = {
         "BACKEND": "forms_app.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
     },
+    # Backup archives (manage.py backup; backups/): a folder here, a bucket in production.
+    "backups": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(os.environ.get("BACKUP_ROOT", VAR_DIR / "backups"))},
+    },
+    # The erasure ledger (backups/ledger.py): what every erasure, purge and delete removed, so
+    # a restore can delete it again. Never in the database and never in the backups.
+    "ledger": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(os.environ.get("LEDGER_ROOT", VAR_DIR / "ledger"))},
+    },
 }
+# Backups: AES-256-GCM with this key when set (manage.py backup --generate-key makes one; keep
+# it apart from the archives). Rotation keeps the newest archive of each of the last
+# BACKUP_KEEP_DAILY days and the first of each of the last BACKUP_KEEP_MONTHLY months.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "")
+BACKUP_KEEP_DAILY = int(os.environ.get("BACKUP_KEEP_DAILY", "7"))
+BACKUP_KEEP_MONTHLY = int(os.environ.get("BACKUP_KEEP_MONTHLY", "12"))
+# Where an archive is assembled before it is stored (needs room for one archive).
+BACKUP_TEMP_DIR = os.environ.get("BACKUP_TEMP_DIR") or None
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

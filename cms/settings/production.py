@@ -69,3 +69,25 @@ if os.environ.get("PRIVATE_AWS_STORAGE_BUCKET_NAME"):
         "BACKEND": "forms_app.storage.PrivateS3Storage",
         "OPTIONS": {"bucket_name": os.environ["PRIVATE_AWS_STORAGE_BUCKET_NAME"]},
     }
+# Backup archives and the erasure ledger in buckets of their own (docs/operations.md "Backups"):
+# the ledger must survive what a restore rewinds, so never the backups' bucket.
+if os.environ.get("BACKUP_AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["backups"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["BACKUP_AWS_STORAGE_BUCKET_NAME"],
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+if os.environ.get("LEDGER_AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["ledger"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["LEDGER_AWS_STORAGE_BUCKET_NAME"],
+            "default_acl": "private",
+            "location": os.environ.get("LEDGER_AWS_LOCATION", "erasure-ledger"),
+            "file_overwrite": False,
+        },
+    }

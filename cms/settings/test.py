@@ -26,6 +26,14 @@ STORAGES = {
         "BACKEND": "forms_app.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
     },
+    "backups": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": _TMP / "backups"},
+    },
+    "ledger": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": _TMP / "ledger"},
+    },
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 WORKER_HEARTBEAT_FILE = None  # in the (per-test emptied) cache; the file mode has its own test

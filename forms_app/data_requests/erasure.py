@@ -7,6 +7,9 @@ counts per site, never the email or phone that was searched for.
 
 from django.db import transaction
 from django.template.response import TemplateResponse
+from wagtail.admin import messages
+
+from backups import ledger
 
 from ..models import FormSubmission, StaffAction
 from ..permissions import DELETE, require_any_site
@@ -20,7 +23,11 @@ def erasure_view(request):
     context = {"form": form, "step": "form", "not_found": False}
     if step != "form" and form.is_valid():
         if step == "confirm":
-            context.update(erase(request.user, form), step="done")
+            try:
+                context.update(erase(request.user, form), step="done")
+            except ledger.LedgerUnavailable:
+                # Nothing is erased unless the ledger has it: the transaction rolled back.
+                messages.error(request, ledger.NOT_DELETED_MESSAGE)
         else:
             matches = (
                 person_submissions(request.user, DELETE, form)
@@ -54,6 +61,9 @@ def erase(user, form):
         else:  # nothing deletable (nothing found, or all on hold): still on the record
             StaffAction.record(StaffAction.Action.ERASURE, user=user, count=0)
         # Django's delete cascades to the photo rows; forms_app.signals deletes their
-        # files once this transaction has committed.
-        doomed.delete()
+        # files once this transaction has committed, and lists rows and files in the
+        # erasure ledger (one object, written before the commit) so a restore cannot bring
+        # them back.
+        with ledger.recording(ledger.Reason.ERASURE):
+            doomed.delete()
     return {"deleted_count": len(ids), "held": held}

@@ -11,6 +11,7 @@
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,6 +23,8 @@ from wagtail.contrib.forms.utils import get_form_types
 from wagtail.contrib.forms.views import DeleteSubmissionsView
 from wagtail.contrib.forms.views import SubmissionsListView as WagtailSubmissionsListView
 from wagtail.models import Page
+
+from backups import ledger
 
 from ..models import StaffAction
 from ..permissions import DELETE, EXPORT, user_can
@@ -88,15 +91,32 @@ class GuardedDeleteSubmissionsView(DeleteSubmissionsView):
 
     def handle_delete(self, submissions):
         count = submissions.count()
-        super().handle_delete(submissions)
-        if count:
-            StaffAction.record(
-                StaffAction.Action.ERASURE,
-                user=self.request.user,
-                site=self.page.get_site(),
-                count=count,
-                detail="admin",
+        # One transaction, and one erasure-ledger object written before it commits: nothing
+        # is deleted that a restored backup could bring back (backups.ledger). Wagtail's own
+        # handle_delete would say "deleted" before we know the ledger has it.
+        try:
+            with transaction.atomic(), ledger.recording(ledger.Reason.STAFF_DELETE):
+                submissions.delete()
+                if count:
+                    StaffAction.record(
+                        StaffAction.Action.ERASURE,
+                        user=self.request.user,
+                        site=self.page.get_site(),
+                        count=count,
+                        detail="admin",
+                    )
+        except ledger.LedgerUnavailable:
+            messages.error(self.request, ledger.NOT_DELETED_MESSAGE)
+            return
+        messages.success(
+            self.request,
+            ngettext(
+                "One submission has been deleted.",
+                "%(count)d submissions have been deleted.",
+                count,
             )
+            % {"count": count},
+        )
         if self.held_count:
             messages.warning(
                 self.request,
