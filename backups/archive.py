@@ -201,14 +201,19 @@ def restore_archive(name, *, key=None, storage=None, force=False):
     if not force:
         _refuse_unless_empty()
 
-    with open_stream(storage, name) as raw:
-        try:
-            stream = crypto.DecryptingReader(raw, key) if encrypted else raw
-            return _unpack(name, stream, force)
-        except crypto.DecryptionError as error:
-            raise ArchiveError(str(error)) from None
-        except tarfile.TarError as error:
-            raise ArchiveError(f"{name} is not a readable archive: {error}") from None
+    # Read the whole archive once without writing anything (every chunk decrypted and
+    # authenticated, the file counts checked against its summary), so a wrong key or a file
+    # cut short is found before the database is replaced, never half way through.
+    for dry_run in (True, False):
+        with open_stream(storage, name) as raw:
+            try:
+                stream = crypto.DecryptingReader(raw, key) if encrypted else raw
+                result = _unpack(name, stream, force, dry_run=dry_run)
+            except crypto.DecryptionError as error:
+                raise ArchiveError(str(error)) from None
+            except tarfile.TarError as error:
+                raise ArchiveError(f"{name} is not a readable archive: {error}") from None
+    return result
 
 
 def _refuse_unless_empty():
@@ -224,7 +229,7 @@ def _refuse_unless_empty():
         )
 
 
-def _unpack(name, stream, force):
+def _unpack(name, stream, force, dry_run=False):
     with tarfile.open(fileobj=stream, mode="r|") as tar:
         members = iter(tar)
         first = next(members, None)
@@ -245,14 +250,16 @@ def _unpack(name, stream, force):
         restored_database = False
         for member in members:
             if member.name == database.SUPPORTED[vendor]:
-                _restore_database(tar, member)
+                if not dry_run:
+                    _restore_database(tar, member)
                 restored_database = True
             elif member.name.startswith("files/") and member.isfile():
                 _alias_name = member.name[len("files/") :]
                 alias, _slash, file_name = _alias_name.partition("/")
                 if alias not in FILE_STORAGES or not file_name:
                     raise ArchiveError(f"{name} holds an unexpected file {member.name}.")
-                _restore_file(tar, member, file_storage(alias), file_name, force)
+                if not dry_run:
+                    _restore_file(tar, member, file_storage(alias), file_name, force)
                 result.files[alias] += 1
             elif member.name == "summary.json":
                 summary = json.loads(tar.extractfile(member).read())

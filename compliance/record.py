@@ -21,6 +21,7 @@ Superusers see every company's record; staff who may view a site's submissions
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import groupby
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -40,6 +42,7 @@ from forms_app.models import FormPage, FormSubmission, LegalBasis, SubmissionPho
 from forms_app.permissions import VIEW, sites_user_can, user_can
 from forms_app.retention import SubmissionStatus, open_case_reason, retention_for
 from home.models import CompanySettings
+from home.sites import site_roots
 
 from . import personal_data
 
@@ -111,7 +114,7 @@ def build_record(site):
         % {"groups": ", ".join(staff) or _("none")},
         *(f"{p.name} ({_('data processor')}: {p.service})" for p in processors),
     ]
-    activities = [form_activity(page, recipients) for page in live_form_pages(site)]
+    activities = [form_activity(page, recipients) for page in form_pages(site)]
     activities += [requests_activity(), accounts_activity()]
     return Record(
         site=site,
@@ -126,15 +129,25 @@ def build_record(site):
     )
 
 
-def live_form_pages(site):
-    """The site's live form pages in its Danish tree, in tree order (the English translations
-    have the same fields: their keys, types and "required" are synchronised)."""
-    return (
-        FormPage.objects.live()
-        .descendant_of(site.root_page)
-        .filter(locale__language_code=RECORD_LANGUAGE)
-        .order_by("path")
-    )
+def form_pages(site):
+    """Every form page of the site that collects data or still holds what it collected: live,
+    or with submissions kept (an unpublished form's data is still processed until it is
+    deleted), in every language tree. A translation of a page listed is left out (its fields'
+    keys, types and "required" are synchronised with the Danish page's); a form that exists
+    only in another language is listed too. Danish tree first, then tree order."""
+    pages = []
+    for root in sorted(site_roots(site), key=lambda root: root.locale.language_code != "da"):
+        pages += (
+            FormPage.objects.descendant_of(root)
+            .filter(Q(live=True) | Q(pk__in=FormSubmission.objects.values("page_id")))
+            .order_by("path")
+        )
+    listed, found = set(), []
+    for page in pages:
+        if page.translation_key not in listed:
+            listed.add(page.translation_key)
+            found.append(page)
+    return found
 
 
 def stored_with(models, exclude=()):
@@ -320,13 +333,39 @@ def storage_locations():
     return rows
 
 
+# A backup older than this does not count as the daily backup the policy promises.
+BACKUP_MAX_AGE_DAYS = 2
+
+
+def latest_backup():
+    """``(active, sentence)``: whether an archive was made in the last BACKUP_MAX_AGE_DAYS
+    days (read from the backups storage, so the record states a fact, not a setting)."""
+    if not apps.is_installed("backups"):
+        return False, ""
+    from backups.archive import list_archives, stamp_of
+
+    try:
+        names = list_archives()
+    except Exception:  # noqa: BLE001 - an unreachable bucket is "no recent backup"
+        names = []
+    made = stamp_of(names[-1]) if names else None
+    if made is None or timezone.now() - made > timedelta(days=BACKUP_MAX_AGE_DAYS):
+        return False, _("No archive was made in the last %(days)s days.") % {
+            "days": BACKUP_MAX_AGE_DAYS
+        }
+    local = timezone.localtime(made)
+    return True, _("The newest archive was made on %(date)s.") % {
+        "date": f"{local:%d.%m.%Y %H:%M}"
+    }
+
+
 def security_measures(site, staff):
     """The measures policy section 6 promises, each with whether it is on here."""
     superusers = get_user_model().objects.filter(is_superuser=True, is_active=True).count()
     https = bool(getattr(settings, "SECURE_SSL_REDIRECT", False)) and bool(
         getattr(settings, "SESSION_COOKIE_SECURE", False)
     )
-    backups = apps.is_installed("backups")
+    backup_state, backup_made = latest_backup()
     measures = [
         Measure(
             _("Access only where needed"),
@@ -356,8 +395,10 @@ def security_measures(site, staff):
                 "encrypted": _("encrypted")
                 if getattr(settings, "BACKUP_ENCRYPTION_KEY", "")
                 else _("not encrypted")
-            },
-            backups,
+            }
+            + " "
+            + backup_made,
+            backup_state,
         ),
         Measure(
             _("Encryption in transit"),

@@ -19,15 +19,15 @@ COMPANIES = [
         "city": "Roskilde",
         "phone": "+45 12 34 56 78",
         "email": "kontakt@mihvvs.dk",
-        "opening_hours": "Mandag–torsdag 7.00–15.30\nFredag 7.00–13.00\nAkut vagt efter aftale",
+        "opening_hours": "Mandag–torsdag 7.00–15.30\nFredag 7.00–13.00\nAkutvagt efter aftale",
         "brand_colour": "#0b5394",
-        "home_title": "VVS-arbejde du kan regne med",
+        "home_title": "VVS-arbejde, du kan regne med",
         "home_intro": (
             "Badeværelser, varmeanlæg, vandinstallationer og service. "
             "Autoriseret VVS-installatør med fast pris efter aftale."
         ),
         "home_body": (
-            "Vi kommer ud og ser opgaven, giver en fast pris og holder den. "
+            "Vi kommer ud og ser på opgaven, giver en fast pris og holder den. "
             "Send os gerne et par billeder af installationen, så er vi godt forberedt."
         ),
         "services": [
@@ -38,6 +38,7 @@ COMPANIES = [
                 "Nye installationer, udskiftning af rør og reparation af utætheder.",
             ),
         ],
+        "team": "faglærte VVS-montører",
         "other_company": "MIH El ApS",
         "other_domain": "mihel.dk",
         "installations": "VVS-installationer",
@@ -68,10 +69,14 @@ COMPANIES = [
             "installation, der er dokumenteret og lovlig."
         ),
         "services": [
-            ("Elinstallationer", "Nybyggeri, tilbygning og renovering af boligens el."),
+            (
+                "Elinstallationer",
+                "Nybyggeri, tilbygning og renovering af boligens elinstallation.",
+            ),
             ("Ladestandere", "Opsætning af ladestander til elbil, tilpasset din eltavle."),
             ("Fejlfinding og eltjek", "Vi finder fejlen og gennemgår din installation."),
         ],
+        "team": "uddannede elektrikere",
         "other_company": "MIH VVS ApS",
         "other_domain": "mihvvs.dk",
         "installations": "elinstallationer",
@@ -103,7 +108,7 @@ def about_page(company):
             f"{company['company_name']} er en lokal, autoriseret {company['trade_company']}."
         ),
         "body": (
-            "<p>Vi er et mindre team af faglærte montører, der selv står for opgaven fra "
+            f"<p>Vi er et mindre team af {company['team']}, der selv står for opgaven fra "
             "første besøg til færdigt arbejde.</p>"
         ),
     }
@@ -138,14 +143,14 @@ def policy_sections(company):
             f"sin hjemmeside: {domain} og {company['other_domain']}. Denne politik gælder "
             f"{domain}.</p>"
             "<p>Vi registrerer personoplysninger, når du beder om et tilbud via vores "
-            "tilbudsmodul, eller når du skriver til os via kontaktformularen.</p>",
+            "tilbudsformular, eller når du skriver til os via kontaktformularen.</p>",
         ),
         (
             "Hvilke oplysninger vi registrerer",
             "3",
             "<p>Navn, adresse, telefonnummer og e-mailadresse. Beder du om et tilbud, kan du "
             "også sende billeder af din installation. Vi bruger oplysningerne til at:</p>"
-            "<ul><li>udregne et tilbud, når du har sendt en forespørgsel via tilbudsmodulet,"
+            "<ul><li>udregne et tilbud, når du har sendt en forespørgsel via tilbudsformularen,"
             "</li><li>besvare de henvendelser, du sender via kontaktformularen.</li></ul>",
         ),
         (
@@ -242,7 +247,7 @@ def quote_form(company):
         ),
         "fields": [
             ("Navn", "singleline", True, ""),
-            ("Adresse", "singleline", True, "Adressen hvor arbejdet skal udføres."),
+            ("Adresse", "singleline", True, "Adressen, hvor arbejdet skal udføres."),
             ("Postnummer", "singleline", True, ""),
             ("Telefon", "tel", True, ""),
             ("E-mail", "email", True, ""),

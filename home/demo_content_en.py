@@ -35,6 +35,7 @@ COMPANIES_EN = {
             ),
         ],
         "installations": "plumbing and heating installations",
+        "team": "skilled plumbers and heating engineers",
     },
     "mihel": {
         "trade_company": "electrical contractor",
@@ -60,6 +61,7 @@ COMPANIES_EN = {
             ),
         ],
         "installations": "electrical installations",
+        "team": "trained electricians",
     },
 }
 
@@ -78,13 +80,14 @@ def services_page(company):
 
 
 def about_page(company):
-    trade_company = COMPANIES_EN[company["key"]]["trade_company"]
+    english = COMPANIES_EN[company["key"]]
+    trade_company = english["trade_company"]
     return {
         "title": "About us",
         "slug": "about-us",
         "intro": f"{company['company_name']} is a local, authorised {trade_company}.",
         "body": (
-            "<p>We are a small team of skilled fitters who see each job through "
+            f"<p>We are a small team of {english['team']} who see each job through "
             "ourselves, from the first visit to the finished work.</p>"
         ),
     }

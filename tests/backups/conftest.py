@@ -4,10 +4,12 @@ deployment holds and to wipe it."""
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
 from backups.storage import FILE_STORAGES, file_storage, list_files, open_stream
+from cms import heartbeat
 
 # The loopback S3 server and its credentials, shared with the private-bucket tests.
 from tests.forms_app.conftest import CREDENTIALS, needs_moto, s3_endpoint  # noqa: F401
@@ -64,7 +66,9 @@ def all_files():
 
 def wipe(*, fresh_database=False):
     """Lose everything: the database's rows (or, ``fresh_database``, every table) and every
-    file of both storages. The backups and the ledger survive, as on another machine."""
+    file of both storages. The backups and the ledger survive, as on another machine. No
+    worker runs (the tasks the test ran in-process left a heartbeat)."""
+    cache.delete(heartbeat.KEY)
     if fresh_database:
         tables = connection.introspection.table_names(include_views=False)
         with connection.cursor() as cursor:

@@ -13,6 +13,7 @@ from datetime import timedelta
 import boto3
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -24,6 +25,7 @@ from wagtail.models import Page, Site
 from backups import crypto, ledger
 from backups.archive import list_archives
 from backups.storage import backup_storage
+from cms import heartbeat
 from forms_app.data_requests.erasure import erase
 from forms_app.data_requests.forms import PersonForm
 from forms_app.models import FormSubmission, SubmissionPhoto
@@ -79,7 +81,14 @@ def private_count(files):
     return sum(alias == "private" for alias, _name in files)
 
 
-def run(*args, **options):
+def run(*args, strict=False, worker_running=False, **options):
+    """A command's output. A restore passes --empty-ledger-ok (most tests delete nothing
+    before restoring) unless ``strict``, and runs with no worker (the tasks a test ran
+    in-process leave a heartbeat) unless ``worker_running``."""
+    if args[0] == "restore" and not strict:
+        args = (*args, "--empty-ledger-ok")
+    if args[0] == "restore" and not worker_running:
+        cache.delete(heartbeat.KEY)
     out = io.StringIO()
     call_command(*args, stdout=out, **options)
     return out.getvalue()
@@ -313,3 +322,40 @@ def test_orphan_sweep_lists_what_it_deletes_and_replay_deletes_it_again(content)
     output = run("restore")
     assert "deleted again 0 submissions, 0 photos and 1 files" in output
     assert not private_storage().exists(orphan)
+
+
+def test_restore_refuses_an_empty_ledger(content):
+    # An empty ledger is most often the wrong one (a new host's own folder): restoring would
+    # bring back everything erased since the backup, so it takes an explicit flag.
+    run("backup")
+    wipe()
+    with pytest.raises(CommandError, match="holds no event"):
+        run("restore", strict=True)
+    assert FormSubmission.objects.count() == 0
+
+
+def test_restore_refuses_while_a_worker_runs(content):
+    run("backup")
+    wipe()
+    heartbeat.beat()
+    with pytest.raises(CommandError, match="task worker is running"):
+        run("restore", worker_running=True)
+    assert FormSubmission.objects.count() == 0
+
+
+def test_an_archive_cut_short_changes_nothing(content):
+    # The whole archive is read and checked before anything is written: a file cut short is
+    # refused with the database and storages as they were (here: empty), not half restored
+    # and never replayed.
+    run("backup")
+    [name] = list_archives()
+    with backup_storage().open(name, "rb") as handle:
+        data = handle.read()
+    backup_storage().delete(name)
+    backup_storage().save(name, ContentFile(data[: len(data) // 2]))
+    wipe()
+    with pytest.raises(CommandError):
+        run("restore")
+    assert FormSubmission.objects.count() == 0
+    assert not Page.objects.exclude(depth=1).exists()
+    assert not all_files()

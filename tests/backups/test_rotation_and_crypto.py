@@ -97,3 +97,28 @@ def test_a_malformed_key_is_refused_clearly():
     with pytest.raises(ImproperlyConfigured, match="32 bytes in URL-safe base64"):
         crypto.load_key("too-short")
     assert crypto.load_key("") is None
+
+
+def test_deploy_checks_warn_about_plain_archives_and_a_local_ledger(settings):
+    from backups.checks import check_backups
+
+    settings.BACKUP_ENCRYPTION_KEY = ""
+    assert [w.id for w in check_backups()] == ["backups.W001"]
+    settings.BACKUP_ENCRYPTION_KEY = crypto.generate_key()
+    assert check_backups() == []
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "forms_app.storage.PrivateS3Storage",
+            "OPTIONS": {"bucket_name": "mih-fotos"},
+        },
+    }
+    assert [w.id for w in check_backups()] == ["backups.W002"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "ledger": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": "mih-ledger"},
+        },
+    }
+    assert check_backups() == []

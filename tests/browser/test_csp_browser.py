@@ -119,10 +119,10 @@ def test_admin_works_under_its_policy(watched, site_url, sites, django_user_mode
     )
     page.goto(site_url("mihvvs", f"/admin/pages/{about.pk}/edit/"))
     expect(page.locator("[data-streamfield-stream-container]").first).to_be_visible()
-    page.get_by_role("button", name="Toggle preview").click()
+    page.get_by_role("button", name="Vis/skjul forhåndsvisning").click()
     expect(page.frame_locator("iframe#w-preview-iframe").locator("main")).to_be_visible()
     # The content checks panel runs axe over the preview.
-    page.get_by_role("button", name="Toggle checks").click()
+    page.get_by_role("button", name="Vis/skjul kontrol").click()
     watched.assert_clean("the page editor")
 
     page.goto(site_url("mihvvs", "/admin/henvendelser/"))

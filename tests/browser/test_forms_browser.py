@@ -46,7 +46,7 @@ def test_visitor_sends_a_quote_request_with_a_photo(page, site_url, sites, photo
     page.get_by_label(re.compile("Jeg giver samtykke")).check()
     page.get_by_role("button", name="Send").click()
     page.wait_for_url(re.compile(r"/tilbud/tak/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Tak")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tak for din henvendelse")
     screenshot(page, "quote-thank-you")
 
     submission = FormSubmission.objects.get()

@@ -43,7 +43,7 @@ def test_staff_puts_a_quote_on_legal_hold(browser, site_url, vvs_staff, submissi
     expect(reason).to_have_attribute("required", "")
     page.get_by_label("Hvad personen får at vide").select_option("legal_claim")
     reason.fill("Kunden har klaget over fugen; advokat involveret")
-    page.get_by_role("button", name="Tilbagehold").click()
+    page.get_by_role("button", name="Sæt tilbageholdelse").click()
     expect(page.get_by_text("Kunden har klaget over fugen; advokat involveret")).to_be_visible()
     expect(page.get_by_text(re.compile("^Retskrav eller reklamationssag"))).to_be_visible()
     screenshot(page, "inbox-detail")
@@ -51,11 +51,11 @@ def test_staff_puts_a_quote_on_legal_hold(browser, site_url, vvs_staff, submissi
     # Back in the inbox, Wagtail's filter drawer finds what is on hold.
     page.goto(site_url("mihvvs", "/admin/henvendelser/"))
     page.locator("button[aria-label*='ilt']").first.click()
-    page.get_by_role("button", name="Retlig tilbageholdelse").click()
+    page.get_by_role("button", name="Juridisk tilbageholdelse").click()
     page.locator("select[name=legal_hold]").select_option("true")
     expect(page.get_by_role("cell", name="Jens Ølgaard")).to_have_count(0)
     expect(page.get_by_role("cell", name="Mette Hansen")).to_be_visible()
-    expect(page.get_by_text("Retlig tilbageholdelse: Ja")).to_be_visible()
+    expect(page.get_by_text("Juridisk tilbageholdelse: Ja")).to_be_visible()
     screenshot(page, "inbox-filtered")
     context.close()
 

@@ -3,18 +3,20 @@ retention rules, register of processors, storage and security settings; readable
 and by the company's own staff only."""
 
 import html
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
-from wagtail.models import Site
+from wagtail.models import Locale, Site
 
 from compliance import personal_data
 from forms_app.models import FormField, FormPage, FormSubmission
 from forms_app.retention import SubmissionStatus, retention_for
 from home.models import CompanySettings, DataProcessor
-from tests.factories import FormPageFactory
+from tests.factories import FormPageFactory, FormSubmissionFactory
 
 VVS = "mihvvs.localhost"
 
@@ -117,7 +119,7 @@ def test_a_new_field_on_a_form_appears_in_the_record(superuser_client, vvs_site)
     assert "Husets byggeår" in section
 
 
-def test_a_new_form_page_appears_and_an_unpublished_one_goes(superuser_client, vvs_site):
+def test_a_new_form_page_appears_and_stays_while_it_holds_submissions(superuser_client, vvs_site):
     page = FormPageFactory(parent=vvs_site.root_page, title="Servicebestilling", slug="service")
     FormField.objects.create(
         page=page, label="Kundenummer", field_type="singleline", sort_order=0, locale=page.locale
@@ -126,8 +128,22 @@ def test_a_new_form_page_appears_and_an_unpublished_one_goes(superuser_client, v
     found = activities(get_record(superuser_client, vvs_site))
     assert "Kundenummer" in found["Servicebestilling"]
 
+    FormSubmissionFactory(page=page)
     page.unpublish()
+    # Unpublished, but what it collected is still kept: still processing.
+    assert "Kundenummer" in activities(get_record(superuser_client, vvs_site))["Servicebestilling"]
+    FormSubmission.objects.filter(page=page).delete()
     assert "Servicebestilling" not in activities(get_record(superuser_client, vvs_site))
+
+
+def test_a_form_only_in_the_english_tree_is_listed(superuser_client, vvs_site):
+    english_root = vvs_site.root_page.get_translation(Locale.objects.get(language_code="en"))
+    page = FormPageFactory(parent=english_root, title="Warranty claim", slug="warranty")
+    FormField.objects.create(
+        page=page, label="Serial number", field_type="singleline", sort_order=0, locale=page.locale
+    )
+    page.save_revision().publish()
+    assert "Serial number" in activities(get_record(superuser_client, vvs_site))["Warranty claim"]
 
 
 def test_record_stores_consent_proof_and_case_fields_from_the_registry(superuser_client, vvs_site):
@@ -249,3 +265,27 @@ def test_menu_item_for_staff(client, vvs_staff, vvs_site):
 
 def test_unknown_site_is_404(superuser_client, sites):
     assert superuser_client.get(record_url(Site(pk=999999)), HTTP_HOST=VVS).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_is_active_only_with_a_recent_archive(
+    superuser_client, vvs_site, tmp_path, settings
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "backups": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "backups"},
+        },
+    }
+
+    def backup_row():
+        page = get_record(superuser_client, vvs_site)
+        measures = re.search(r'<table class="measures">.*?</table>', page, re.S).group(0)
+        return re.search(rf"<td>{danish('Backup')}</td>.*?</tr>", measures, re.S).group(0)
+
+    assert danish("Not active in this installation") in backup_row()
+    call_command("backup", stdout=io.StringIO())
+    row = backup_row()
+    assert danish("Not active in this installation") not in row
+    assert timezone.localtime().strftime("%d.%m.%Y") in row

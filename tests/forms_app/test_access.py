@@ -131,7 +131,7 @@ class TestWagtailSubmissionsAdmin:
         assert response.status_code == 200
         html = response.content.decode()
         # The admin follows LANGUAGE_CODE "da": the headings from FormPage.get_data_fields.
-        for heading in ("Samtykke givet", "Gemmes til", "Politikversion", "Status"):
+        for heading in ("Samtykke givet", "Gemmes indtil", "Politikversion", "Status"):
             assert heading in html
         assert "Mette Hansen" in html
         # Photos are a count ("Billeder"), not a column of empty values under the field's label.
@@ -154,7 +154,7 @@ class TestWagtailSubmissionsAdmin:
         assert response["Content-Type"].startswith("text/csv")
         text = b"".join(response.streaming_content).decode("utf-8")
         rows = list(csv.reader(io.StringIO(text)))
-        assert "Gemmes til" in rows[0] and "Samtykke givet" in rows[0]
+        assert "Gemmes indtil" in rows[0] and "Samtykke givet" in rows[0]
         submission = FormSubmission.objects.get(page=quote_page)
         assert "Mette Hansen" in text and "Ib" not in [row[5] for row in rows]
         assert submission.retain_until.isoformat() in text
@@ -300,7 +300,7 @@ class TestWagtailsOwnDelete:
         client.force_login(superuser)
         url = self.url(quote_page, held) + f"&selected-submissions={other.pk}"
         confirm = client.get(url).content.decode()
-        assert "Én af de valgte henvendelser er under retlig tilbageholdelse" in confirm
+        assert "Én af de valgte henvendelser er under juridisk tilbageholdelse" in confirm
         assert "Er du sikker på, at du vil slette denne henvendelse?" in confirm
         # Only the held one chosen: nothing to confirm.
         only_held = client.get(self.url(quote_page, held)).content.decode()
@@ -311,7 +311,8 @@ class TestWagtailsOwnDelete:
             302,
         )
         assert list(FormSubmission.objects.values_list("pk", flat=True)) == [held.pk]
-        assert "er under retlig tilbageholdelse og blev ikke slettet" in response.content.decode()
+        kept = "er under juridisk tilbageholdelse og blev ikke slettet"
+        assert kept in response.content.decode()
         assert StaffAction.objects.get(action="erasure").count == 1
 
 

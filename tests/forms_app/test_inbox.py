@@ -106,7 +106,7 @@ def test_legal_hold_is_tagged_in_the_list(staff_client, submissions):
     mette = submissions["Mette Hansen"]
     FormSubmission.objects.filter(pk=mette.pk).update(legal_hold=True)
     html = inbox(staff_client)
-    tags = re.findall(r'class="w-status[^"]*">\s*retlig tilbageholdelse\s*</span>', html)
+    tags = re.findall(r'class="w-status[^"]*">\s*juridisk tilbageholdelse\s*</span>', html)
     assert len(tags) == 1
 
 

@@ -196,7 +196,7 @@ class TestBadInput:
 
     def test_invalid_email(self, post_quote, quote_data):
         response = post_quote({**quote_data, "e_mail": "ikke-en-adresse"})
-        self.assert_refused(response, "Indtast en gyldig e-mail-adresse.")
+        self.assert_refused(response, "Indtast en gyldig e-mailadresse, f.eks. navn@eksempel.dk.")
 
     def test_one_megabyte_text(self, post_quote, quote_data):
         response = post_quote({**quote_data, "beskrivelse_af_opgaven": "x" * 1_000_000})

@@ -9,7 +9,7 @@ from tests.assertions import assert_permission_denied
 pytestmark = pytest.mark.django_db
 
 EL_HOME_TITLE = "Sikre elinstallationer til hjem og erhverv"
-VVS_HOME_TITLE = "VVS-arbejde du kan regne med"
+VVS_HOME_TITLE = "VVS-arbejde, du kan regne med"
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ REQUIRED = [
             "MIH El ApS",
             "mihvvs.dk",
             "mihel.dk",
-            "tilbudsmodul",
+            "tilbudsformular",
             "kontaktformular",
             "Navn",
             "adresse",

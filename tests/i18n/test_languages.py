@@ -27,7 +27,7 @@ def html(client, host, path, **extra):
 @pytest.mark.parametrize(
     ("host", "path", "lang", "heading"),
     [
-        ("mihvvs.localhost", "/", "da", "VVS-arbejde du kan regne med"),
+        ("mihvvs.localhost", "/", "da", "VVS-arbejde, du kan regne med"),
         ("mihvvs.localhost", "/en/", "en", "Plumbing and heating you can rely on"),
         ("mihvvs.localhost", "/kontakt/", "da", "Kontakt"),
         ("mihvvs.localhost", "/en/contact/", "en", "Contact"),
@@ -126,7 +126,7 @@ class TestForms:
         response = self.post_contact(client, "/kontakt/", navn="", e_mail="nope")
         page = response.content.decode()
         assert "Sæt kryds for at give dit samtykke" in page
-        assert "Indtast en gyldig e-mail-adresse." in page
+        assert "Indtast en gyldig e-mailadresse, f.eks. navn@eksempel.dk." in page
 
     def test_english_submissions_reach_the_same_inbox(self, client, vvs_site, vvs_staff):
         self.post_contact(

@@ -1,8 +1,13 @@
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from backups import ledger
 from backups.archive import ArchiveError, encryption_key, list_archives, restore_archive
 from backups.database import DatabaseError
 from backups.replay import replay
+from cms import heartbeat
 
 
 class Command(BaseCommand):
@@ -21,8 +26,15 @@ class Command(BaseCommand):
             help="Replace the data this deployment holds (every table is dropped first).",
         )
         parser.add_argument("--list", action="store_true", help="List the archives and stop.")
+        parser.add_argument(
+            "--empty-ledger-ok",
+            action="store_true",
+            help="Restore although the erasure ledger holds no event (only right for a "
+            "deployment that never deleted anything: an empty ledger usually means the wrong "
+            "ledger storage, which would bring erased data back).",
+        )
 
-    def handle(self, *args, archive, force, list, **options):
+    def handle(self, *args, archive, force, list, empty_ledger_ok, **options):
         names = list_archives()
         if list:
             for name in names:
@@ -32,6 +44,9 @@ class Command(BaseCommand):
             if not names:
                 raise CommandError("There is no backup archive in the backups storage.")
             archive = names[-1]
+        _refuse_while_a_worker_runs()
+        events = _ledger_events(empty_ledger_ok)
+        self.stdout.write(f"Erasure ledger: {events} events in {_ledger_location()}.")
         try:
             result = restore_archive(archive, key=encryption_key(), force=force)
         except (ArchiveError, DatabaseError) as error:
@@ -41,15 +56,52 @@ class Command(BaseCommand):
             f"Restored {result.name} (made {result.created}): {result.vendor} database, "
             f"files: {files}."
         )
-        self.stdout.write("Replaying the erasure ledger…")
         try:
+            # An archive made before a release holds the old schema: migrate it first, so the
+            # replay (which loads whole rows to delete them) works on today's models.
+            call_command("migrate", interactive=False, verbosity=0)
+            self.stdout.write("Replaying the erasure ledger…")
             report = replay()
         except Exception as error:
             raise CommandError(
                 f"The erasure ledger could not be replayed ({error!r}). Do NOT start the site: "
-                "fix the cause and run manage.py replay_ledger."
+                "fix the cause and run manage.py migrate and manage.py replay_ledger."
             ) from error
         self.stdout.write(_replayed(report))
+
+
+def _refuse_while_a_worker_runs():
+    """A worker running meanwhile could mail someone whose data is restored but not yet
+    erased again: the runbook stops workers first, and this makes sure."""
+    beat = heartbeat.last_beat()
+    if beat and (timezone.now() - beat).total_seconds() < settings.WORKER_HEARTBEAT_MAX_AGE:
+        raise CommandError(
+            "A task worker is running (its heartbeat is recent). Stop every worker and web "
+            "server before a restore, then run it again."
+        )
+
+
+def _ledger_events(empty_ok):
+    try:
+        events = sum(1 for _event in ledger.read_events())
+    except Exception as error:
+        raise CommandError(
+            f"The erasure ledger at {_ledger_location()} cannot be read ({error!r}); without "
+            "it a restore would bring erased data back."
+        ) from error
+    if not events and not empty_ok:
+        raise CommandError(
+            f"The erasure ledger at {_ledger_location()} holds no event. If this deployment "
+            "has never deleted anything, pass --empty-ledger-ok; otherwise point "
+            "STORAGES['ledger'] (LEDGER_ROOT or LEDGER_AWS_STORAGE_BUCKET_NAME) at the "
+            "production ledger first, or erased data comes back."
+        )
+    return events
+
+
+def _ledger_location():
+    storage = ledger.ledger_storage()
+    return getattr(storage, "bucket_name", None) or getattr(storage, "location", "?")
 
 
 def _replayed(report):
