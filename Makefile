@@ -24,7 +24,7 @@ messages: install ## Compile the translation catalogues (pure Python, no gettext
 setup: messages ## Migrate the database and create both sites with demo content (idempotent)
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py setup_sites
+	$(PY) manage.py setup_sites --port $(PORT)
 
 run: setup ## Set everything up; serve both sites on PORT (default 8000) beside one task worker
 	@$(PY) manage.py ensure_dev_superuser

@@ -1,9 +1,11 @@
 """Both sites: resolution by host, per-site settings, page rules, setup idempotency."""
 
+import io
 import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 from django.test import override_settings
 from freezegun import freeze_time
 from wagtail.images.models import Image
@@ -278,6 +280,16 @@ class TestSetupRespectsEditors:
         setup_sites()
         vvs_site.refresh_from_db()
         assert (vvs_site.site_name, vvs_site.port) == ("MIH VVS", 443)
+
+    def test_make_run_gives_the_sites_the_port_it_serves_on(self, client, sites):
+        # `make run` runs `setup_sites --port $(PORT)`: "Vis live" and every absolute page
+        # URL then lead to the development server, whatever port it was started on.
+        call_command("setup_sites", port=8123, stdout=io.StringIO())
+        for site in Site.objects.all():
+            assert site.port == 8123
+            assert site.root_page.specific.full_url.startswith(f"http://{site.hostname}:8123/")
+        html = client.get("/", HTTP_HOST="mihvvs.localhost:8123").content.decode()
+        assert 'href="http://mihvvs.localhost:8123/en/"' in html  # the language switcher
 
 
 @pytest.mark.parametrize(
