@@ -27,7 +27,6 @@ How deletes reach it (``forms_app.signals`` feeds :func:`note` from ``post_delet
 import contextvars
 import json
 import logging
-import posixpath
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .storage import walk
 
 logger = logging.getLogger(__name__)
 
@@ -206,19 +207,8 @@ def _write_after_commit(event):
 def read_events(storage=None):
     """Every event in the ledger, oldest first (by name: time, then id)."""
     storage = storage or ledger_storage()
-    for name in sorted(_walk(storage, FOLDER)):
+    for name in sorted(walk(storage, FOLDER)):
         if not name.endswith(".json"):
             continue
         with storage.open(name, "rb") as handle:
             yield json.loads(handle.read())
-
-
-def _walk(storage, directory):
-    try:
-        folders, files = storage.listdir(directory)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield posixpath.join(directory, name)
-    for folder in folders:
-        yield from _walk(storage, posixpath.join(directory, folder))

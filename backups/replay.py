@@ -38,10 +38,11 @@ class ReplayReport:
     files: int = 0
 
 
-def replay():
+def replay(events=None):
+    """Delete again what ``events`` (by default the whole ledger) list."""
     report = ReplayReport()
     submitted, keys, names = {}, set(), set()
-    for event in ledger.read_events():
+    for event in ledger.read_events() if events is None else events:
         report.events += 1
         for entry in event.get("submissions", []):
             submitted.setdefault(entry["id"], set()).add(entry.get("submitted"))

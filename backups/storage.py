@@ -61,10 +61,11 @@ def list_files(storage):
             if not item.key.endswith("/")
         ]
         return sorted(found)
-    return sorted((name, storage.size(name)) for name in _walk(storage, ""))
+    return sorted((name, storage.size(name)) for name in walk(storage, ""))
 
 
-def _walk(storage, directory):
+def walk(storage, directory):
+    """Every file name under ``directory`` ("" for all) of a storage, by listing folders."""
     try:
         folders, files = storage.listdir(directory)
     except FileNotFoundError:
@@ -72,7 +73,7 @@ def _walk(storage, directory):
     for name in files:
         yield posixpath.join(directory, name) if directory else name
     for folder in folders:
-        yield from _walk(storage, posixpath.join(directory, folder) if directory else folder)
+        yield from walk(storage, posixpath.join(directory, folder) if directory else folder)
 
 
 def has_files(storage):
@@ -83,7 +84,7 @@ def has_files(storage):
         return any(
             True for _ in bucket.objects.filter(Prefix=f"{prefix}/" if prefix else "").limit(1)
         )
-    return next(_walk(storage, ""), None) is not None
+    return next(walk(storage, ""), None) is not None
 
 
 def open_stream(storage, name):

@@ -95,22 +95,23 @@ def probe_storage(storage):
         raise OSError("storage folder missing or not writable")
 
 
-def check_storage(name, storage):
+def _check_at_most_every(name, probe):
+    """Run ``probe`` unless it passed less than STORAGE_CHECK_SECONDS ago (a failure is
+    tried again at the next poll)."""
     now = time.monotonic()
     if _storage_ok_until.get(name, 0.0) > now:
         return
-    probe_storage(storage)
+    probe()
     with _storage_lock:
         _storage_ok_until[name] = now + STORAGE_CHECK_SECONDS
 
 
+def check_storage(name, storage):
+    _check_at_most_every(name, lambda: probe_storage(storage))
+
+
 def check_antivirus():
-    now = time.monotonic()
-    if _storage_ok_until.get("antivirus", 0.0) > now:
-        return
-    antivirus.ping()
-    with _storage_lock:
-        _storage_ok_until["antivirus"] = now + STORAGE_CHECK_SECONDS
+    _check_at_most_every("antivirus", antivirus.ping)
 
 
 def worker_state():

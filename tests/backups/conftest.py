@@ -4,12 +4,10 @@ deployment holds and to wipe it."""
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
 from backups.storage import FILE_STORAGES, file_storage, list_files, open_stream
-from cms import heartbeat
 
 # The loopback S3 server and its credentials, shared with the private-bucket tests.
 from tests.forms_app.conftest import CREDENTIALS, needs_moto, s3_endpoint  # noqa: F401
@@ -40,6 +38,20 @@ def backup_folders(settings, tmp_path):
     return tmp_path
 
 
+@pytest.fixture
+def ledger_down(settings, tmp_path):
+    """The erasure ledger cannot be written (its folder lies under a file)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "ledger": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": blocker / "ledger"},
+        },
+    }
+
+
 def s3_storage_settings(endpoint, bucket, backend="storages.backends.s3.S3Storage"):
     return {
         "BACKEND": backend,
@@ -66,9 +78,7 @@ def all_files():
 
 def wipe(*, fresh_database=False):
     """Lose everything: the database's rows (or, ``fresh_database``, every table) and every
-    file of both storages. The backups and the ledger survive, as on another machine. No
-    worker runs (the tasks the test ran in-process left a heartbeat)."""
-    cache.delete(heartbeat.KEY)
+    file of both storages. The backups and the ledger survive, as on another machine."""
     if fresh_database:
         tables = connection.introspection.table_names(include_views=False)
         with connection.cursor() as cursor:

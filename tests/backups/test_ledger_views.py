@@ -1,25 +1,11 @@
 """Staff deleting or erasing while the erasure ledger cannot be written: nothing is deleted and
 they are told so (no error page)."""
 
-import pytest
 from django.urls import reverse
 
 from backups import ledger
 from forms_app.models import FormSubmission
 from tests.factories import FormSubmissionFactory
-
-
-@pytest.fixture
-def ledger_down(settings, tmp_path):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "ledger": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": blocker / "ledger"},
-        },
-    }
 
 
 def messages_of(response):

@@ -1,13 +1,11 @@
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from backups import ledger
 from backups.archive import ArchiveError, encryption_key, list_archives, restore_archive
 from backups.database import DatabaseError
 from backups.replay import replay
-from cms import heartbeat
+from cms.health import worker_state
 
 
 class Command(BaseCommand):
@@ -46,7 +44,7 @@ class Command(BaseCommand):
             archive = names[-1]
         _refuse_while_a_worker_runs()
         events = _ledger_events(empty_ledger_ok)
-        self.stdout.write(f"Erasure ledger: {events} events in {_ledger_location()}.")
+        self.stdout.write(f"Erasure ledger: {len(events)} events in {_ledger_location()}.")
         try:
             result = restore_archive(archive, key=encryption_key(), force=force)
         except (ArchiveError, DatabaseError) as error:
@@ -61,7 +59,7 @@ class Command(BaseCommand):
             # replay (which loads whole rows to delete them) works on today's models.
             call_command("migrate", interactive=False, verbosity=0)
             self.stdout.write("Replaying the erasure ledger…")
-            report = replay()
+            report = replay(events)
         except Exception as error:
             raise CommandError(
                 f"The erasure ledger could not be replayed ({error!r}). Do NOT start the site: "
@@ -72,9 +70,9 @@ class Command(BaseCommand):
 
 def _refuse_while_a_worker_runs():
     """A worker running meanwhile could mail someone whose data is restored but not yet
-    erased again: the runbook stops workers first, and this makes sure."""
-    beat = heartbeat.last_beat()
-    if beat and (timezone.now() - beat).total_seconds() < settings.WORKER_HEARTBEAT_MAX_AGE:
+    erased again: the runbook stops workers first, and this makes sure (a heartbeat the
+    health check counts as live)."""
+    if worker_state()[0] == "ok":
         raise CommandError(
             "A task worker is running (its heartbeat is recent). Stop every worker and web "
             "server before a restore, then run it again."
@@ -82,8 +80,9 @@ def _refuse_while_a_worker_runs():
 
 
 def _ledger_events(empty_ok):
+    """Every event of the ledger (read once: the replay uses them too)."""
     try:
-        events = sum(1 for _event in ledger.read_events())
+        events = list(ledger.read_events())
     except Exception as error:
         raise CommandError(
             f"The erasure ledger at {_ledger_location()} cannot be read ({error!r}); without "

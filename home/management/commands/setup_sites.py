@@ -1,6 +1,5 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from wagtail.models import Site
 
 from home.setup import setup_sites
 
@@ -21,10 +20,9 @@ class Command(BaseCommand):
         sites = setup_sites()
         if port is not None:
             with transaction.atomic():
-                for key, site in sites.items():
+                for site in sites.values():
                     if site.port != port:
                         site.port = port
                         site.save(update_fields=["port"])
-                    sites[key] = Site.objects.get(pk=site.pk)
         for key, site in sites.items():
             self.stdout.write(f"{key}: {site.site_name} → {site.root_url}")
