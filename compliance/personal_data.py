@@ -49,6 +49,9 @@ STAFF_CONTACT = Category("staff_contact", _("Staff's work e-mail addresses"), ST
 STAFF_ACTIVITY = Category("staff_activity", _("What staff did (audit trail)"), STAFF)
 LOGINS = Category("logins", _("Login records: username, client address, browser"), STAFF)
 ACCESS_REVIEW = Category("access_review", _("Access review sign-offs"), STAFF)
+COOKIE_CHOICES = Category(
+    "cookie_choices", _("Cookie choices, tied to a random id in the visitor's cookie"), VISITORS
+)
 
 CATEGORIES = [
     IDENTITY,
@@ -62,6 +65,7 @@ CATEGORIES = [
     STAFF_ACTIVITY,
     LOGINS,
     ACCESS_REVIEW,
+    COOKIE_CHOICES,
 ]
 
 # How personal data goes away.
@@ -84,6 +88,10 @@ LOGIN_PURGE = _(
 NOT_WRITTEN = _("Not written with our settings (django-axes' failure log is off).")
 EDITOR_CHANGES = _("Changed or removed by an editor on the form page.")
 KEPT_AS_EVIDENCE = _("Kept as evidence of the review; deleted with its site.")
+CONSENT_LOG_PRUNE = _(
+    "Kept as proof of the choice; deleted by the daily job once a consent id's last change is "
+    "older than the consent log's retention period (CONSENT_LOG_RETENTION_DAYS)."
+)
 
 
 @dataclass(frozen=True)
@@ -246,6 +254,45 @@ REGISTRY = {
         "note": personal(ACCESS_REVIEW, KEPT_AS_EVIDENCE),
         "findings": personal(ACCESS_REVIEW, KEPT_AS_EVIDENCE),
     },
+    # cookie_consent: what editors wrote and when a policy change asked again (no visitor),
+    # and the consent log (one row per choice; no IP address, no user agent).
+    "cookie_consent.CookieBannerSettings": dict.fromkeys(
+        ["id", "site", "heading", "text", "heading_en", "text_en"], NOT_PERSONAL
+    ),
+    "cookie_consent.BannerTextVersion": dict.fromkeys(
+        ["id", "site", "language", "heading", "text", "digest", "created_at"], NOT_PERSONAL
+    ),
+    "cookie_consent.ReconsentEvent": dict.fromkeys(
+        ["id", "site", "policy_revision", "created_at"], NOT_PERSONAL
+    ),
+    "cookie_consent.ConsentRecord": {
+        "id": NOT_PERSONAL,
+        "site": NOT_PERSONAL,
+        **{
+            name: personal(COOKIE_CHOICES, CONSENT_LOG_PRUNE)
+            for name in [
+                "consent_id",
+                "created_at",
+                "method",
+                "statistics",
+                "language",
+                "banner_text",
+                "policy_revision",
+                "epoch",
+            ]
+        },
+    },
+    # analytics: totals per site and day only (the visitor hashes never reach the database).
+    "analytics.DailySiteStat": dict.fromkeys(
+        ["id", "site", "day", "page_views", "visits", "visitors", "returning_visitors"],
+        NOT_PERSONAL,
+    ),
+    "analytics.DailyPageStat": dict.fromkeys(
+        ["id", "site", "day", "path", "views", "entries"], NOT_PERSONAL
+    ),
+    "analytics.DailyReferrerStat": dict.fromkeys(
+        ["id", "site", "day", "kind", "source", "visits"], NOT_PERSONAL
+    ),
     # The user model: staff accounts.
     "auth.User": {
         "id": NOT_PERSONAL,

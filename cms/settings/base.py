@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "home",
     "forms_app",
     "compliance",
+    # The cookie banner and the consent log (policy section 2; docs/data-protection.md)
+    "cookie_consent",
+    # Visit statistics counted on the server (policy section 5)
+    "analytics",
     # manage.py backup / restore and the erasure ledger (docs/operations.md "Backups")
     "backups",
     "wagtail_localize",
@@ -332,6 +336,19 @@ FORMS_MAIL_RETRY_DELAYS = [
     int(delay) for delay in env_list("FORMS_MAIL_RETRY_DELAYS", "60,300,1800,7200,43200")
 ]
 FORMS_MAIL_MAX_ATTEMPTS = int(os.environ.get("FORMS_MAIL_MAX_ATTEMPTS", "6"))
+
+# Cookie consent (cookie_consent/): a choice counts this many days, then the banner asks
+# again (also after a policy revision published as a substantive change). The consent log
+# keeps a consent id's entries this long after its last change (5 years, as bookkeeping
+# evidence), then the daily job (purge_expired_submissions --delete) prunes them.
+CONSENT_MAX_AGE_DAYS = int(os.environ.get("CONSENT_MAX_AGE_DAYS", "365"))
+CONSENT_LOG_RETENTION_DAYS = int(os.environ.get("CONSENT_LOG_RETENTION_DAYS", str(5 * 365)))
+
+# Visit statistics (analytics/): counted on the server per site, batched in the cache
+# (Redis) and written to the database by the worker. Page views of one visitor with no gap
+# longer than this are one visit.
+ANALYTICS_ENABLED = env_bool("ANALYTICS_ENABLED", True)
+ANALYTICS_VISIT_GAP_SECONDS = int(os.environ.get("ANALYTICS_VISIT_GAP_SECONDS", "1800"))
 
 # Security defaults that hold everywhere; production.py adds HTTPS-only settings.
 SESSION_COOKIE_HTTPONLY = True
