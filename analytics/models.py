@@ -12,7 +12,9 @@ from wagtail.models import Site
 class DailySiteStat(models.Model):
     """One site's totals for one day (Danish calendar date)."""
 
-    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
     day = models.DateField(_("day"))
     page_views = models.PositiveIntegerField(_("page views"), default=0)
     # A visit: a visitor's page views with no gap longer than ANALYTICS_VISIT_GAP_SECONDS.
@@ -28,11 +30,16 @@ class DailySiteStat(models.Model):
             models.UniqueConstraint(fields=["site", "day"], name="unique_daily_site_stat")
         ]
 
+    def __str__(self):
+        return f"{self.site_id} {self.day}"
+
 
 class DailyPageStat(models.Model):
     """Page views of one path on one site on one day, and how many visits began there."""
 
-    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
     day = models.DateField(_("day"))
     path = models.CharField(_("page"), max_length=255)
     views = models.PositiveIntegerField(_("page views"), default=0)
@@ -45,6 +52,9 @@ class DailyPageStat(models.Model):
             models.UniqueConstraint(fields=["site", "day", "path"], name="unique_daily_page_stat")
         ]
 
+    def __str__(self):
+        return f"{self.site_id} {self.day} {self.path}"
+
 
 class DailyReferrerStat(models.Model):
     """Visits that came from one referring source on one site on one day."""
@@ -54,7 +64,9 @@ class DailyReferrerStat(models.Model):
         OWN = "own", _("Our other site")
         OTHER = "other", _("Website")
 
-    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
     day = models.DateField(_("day"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # A search engine's name ("Google"), or a domain without "www." ("example.dk").
@@ -69,3 +81,6 @@ class DailyReferrerStat(models.Model):
                 fields=["site", "day", "kind", "source"], name="unique_daily_referrer_stat"
             )
         ]
+
+    def __str__(self):
+        return f"{self.site_id} {self.day} {self.source}"

@@ -49,7 +49,9 @@ class CookieBannerSettings(BaseSiteSetting):
 class BannerTextVersion(models.Model):
     """One distinct banner text (heading and text) shown on a site in a language."""
 
-    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
     language = models.CharField(_("language"), max_length=10)
     heading = models.CharField(_("heading"), max_length=120)
     text = models.TextField(_("text"))
@@ -73,7 +75,9 @@ class BannerTextVersion(models.Model):
 class ReconsentEvent(models.Model):
     """A policy revision published as a substantive change: earlier choices are stale."""
 
-    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
     policy_revision = models.ForeignKey(
         "wagtailcore.Revision",
         verbose_name=_("privacy policy revision"),
@@ -88,6 +92,9 @@ class ReconsentEvent(models.Model):
         verbose_name_plural = _("re-consent events")
         ordering = ["-id"]
 
+    def __str__(self):
+        return f"{self.site_id} #{self.pk}"
+
 
 class ConsentRecord(models.Model):
     """One cookie choice by one visitor (identified only by the consent id in their cookie)."""
@@ -99,7 +106,9 @@ class ConsentRecord(models.Model):
         WITHDRAW = "withdraw", _("Withdrawn")
 
     consent_id = models.UUIDField(_("consent id"), default=uuid.uuid4, db_index=True)
-    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
     # "Nødvendige" are always on; statistics is the one optional category.
