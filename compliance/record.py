@@ -115,7 +115,12 @@ def build_record(site):
         *(f"{p.name} ({_('data processor')}: {p.service})" for p in processors),
     ]
     activities = [form_activity(page, recipients) for page in form_pages(site)]
-    activities += [requests_activity(), accounts_activity()]
+    activities += [
+        cookie_consent_activity(recipients[:1]),
+        statistics_activity(),
+        requests_activity(),
+        accounts_activity(),
+    ]
     return Record(
         site=site,
         company=company,
@@ -202,6 +207,58 @@ def form_activity(page, recipients):
         ],
         recipients=recipients,
         url=page.full_url or "",
+    )
+
+
+def cookie_consent_activity(recipients):
+    from cookie_consent.models import ConsentRecord
+
+    return Activity(
+        title=_("Cookie consent"),
+        purpose=_(
+            "Remembering each visitor's choice about cookies and proving what they agreed to: "
+            "the banner text and the privacy policy revision shown, the categories chosen and "
+            "when (the Danish cookie order and GDPR art. 7(1))."
+        ),
+        legal_basis=_("Legal obligation (GDPR art. 6(1)(c))"),
+        subjects=[str(personal_data.SUBJECTS[personal_data.VISITORS])],
+        stored=stored_with([ConsentRecord]),
+        retention=[
+            _(
+                "Each choice is kept until %(days)s days after the visitor's last change, then "
+                "deleted by the daily job. No IP address and no browser details are stored; "
+                "the consent id in the visitor's cookie is the only link to them."
+            )
+            % {"days": settings.CONSENT_LOG_RETENTION_DAYS},
+            _("The choice counts for %(days)s days; then the banner asks again.")
+            % {"days": settings.CONSENT_MAX_AGE_DAYS},
+        ],
+        recipients=recipients,
+    )
+
+
+def statistics_activity():
+    return Activity(
+        title=_("Visit statistics"),
+        purpose=_(
+            "Counting visits, pages seen and referring websites per site, to improve the "
+            "website (privacy policy section 5)."
+        ),
+        legal_basis=_(
+            "Consent for the statistics cookie (GDPR art. 6(1)(a)); legitimate interest for "
+            "counting visits without a cookie (GDPR art. 6(1)(f))"
+        ),
+        subjects=[str(personal_data.SUBJECTS[personal_data.VISITORS])],
+        stored=[],
+        retention=[
+            _(
+                "Only daily totals per page and referring website are stored. A visitor is "
+                "recognised within one day by a keyed hash of a shortened IP address and the "
+                "browser's name, with a key that changes every day; the hashes and the key are "
+                "deleted when the day ends and never reach the database."
+            )
+        ],
+        recipients=[_("The company's staff who may see its submissions")],
     )
 
 

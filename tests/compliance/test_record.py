@@ -289,3 +289,17 @@ def test_backup_is_active_only_with_a_recent_archive(
     row = backup_row()
     assert danish("Not active in this installation") not in row
     assert timezone.localtime().strftime("%d.%m.%Y") in row
+
+
+def test_record_lists_cookie_consent_and_visit_statistics(superuser_client, vvs_site, settings):
+    settings.CONSENT_LOG_RETENTION_DAYS = 1234
+    found = activities(get_record(superuser_client, vvs_site))
+    consent = found[danish("Cookie consent")]
+    # The consent log's fields come from the classification registry, with their retention.
+    assert danish("consent id") in consent
+    assert danish("banner text shown") in consent
+    assert "1234" in consent
+    statistics = found[danish("Visit statistics")]
+    # Statistics store no personal data: no table of stored personal fields.
+    assert '<table class="stored">' not in statistics
+    assert "6(1)(a)" in statistics and "6(1)(f)" in statistics
