@@ -15,6 +15,7 @@ from home.models import (
     SITE_COLLECTS_CONSENT_HOOK,
     CompanySettings,
     PrivacyPolicyPage,
+    consent_refers_to,
 )
 
 from . import antivirus_hooks  # noqa: F401 - the virus scanner report's menu item and URL
@@ -163,7 +164,10 @@ def policies_in_use(pages, with_descendants=False):
     if with_descendants:
         for page in pages:
             query |= Q(path__startswith=page.path)
-    return [policy for policy in PrivacyPolicyPage.objects.filter(query) if policy_in_use(policy)]
+    # Every answer of the hook: the forms' (above) and the cookie consent log's.
+    return [
+        policy for policy in PrivacyPolicyPage.objects.filter(query) if consent_refers_to(policy)
+    ]
 
 
 def refuse(request, policies, message):
@@ -174,12 +178,13 @@ def refuse(request, policies, message):
 
 UNPUBLISH_REFUSED = _(
     "The privacy policy “%(title)s” cannot be unpublished: the site's forms link to it, or "
-    "submissions refer to it as the policy their consent was given under. Edit and publish "
-    "it instead."
+    "submissions or visitors' cookie choices refer to it as the policy their consent was "
+    "given under. Edit and publish it instead."
 )
 MOVE_REFUSED = _(
     "The privacy policy “%(title)s” cannot be moved to another site: the site's forms link "
-    "to it, or submissions refer to it as the policy their consent was given under."
+    "to it, or submissions or visitors' cookie choices refer to it as the policy their "
+    "consent was given under."
 )
 
 

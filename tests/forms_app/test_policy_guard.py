@@ -24,12 +24,13 @@ pytestmark = pytest.mark.django_db
 
 UNPUBLISH_REFUSED = (
     "The privacy policy “%(title)s” cannot be unpublished: the site's forms link to it, or "
-    "submissions refer to it as the policy their consent was given under. Edit and publish "
-    "it instead."
+    "submissions or visitors' cookie choices refer to it as the policy their consent was "
+    "given under. Edit and publish it instead."
 )
 MOVE_REFUSED = (
     "The privacy policy “%(title)s” cannot be moved to another site: the site's forms link "
-    "to it, or submissions refer to it as the policy their consent was given under."
+    "to it, or submissions or visitors' cookie choices refer to it as the policy their "
+    "consent was given under."
 )
 HOST = "mihvvs.localhost"
 
@@ -132,6 +133,25 @@ class TestUnpublish:
     ):
         el_quote = FormPage.objects.descendant_of(el_site.root_page).get(slug="tilbud")
         FormSubmissionFactory(page=el_quote)
+        unpublish_forms(el_site)
+        assert_refused(unpublish(admin_client, el_policy), el_policy)
+        assert is_live(el_policy)
+
+    def test_policy_a_cookie_choice_names_stays_published_without_live_forms(
+        self, admin_client, el_site, el_policy
+    ):
+        from cookie_consent.models import BannerTextVersion, ConsentRecord
+
+        banner = BannerTextVersion.objects.create(
+            site=el_site, language="da", heading="Cookies", text="Tekst", digest="0" * 64
+        )
+        ConsentRecord.objects.create(
+            site=el_site,
+            method=ConsentRecord.Method.REJECT_ALL,
+            language="da",
+            banner_text=banner,
+            policy_revision=el_policy.live_revision,
+        )
         unpublish_forms(el_site)
         assert_refused(unpublish(admin_client, el_policy), el_policy)
         assert is_live(el_policy)

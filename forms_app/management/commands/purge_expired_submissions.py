@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from wagtail.models import Site
 
+from cookie_consent.prune import cutoff, prunable_entries, prune_consent_log, retention_days
 from forms_app.orphans import sweep_orphans
 from forms_app.purge import purge_expired
 from home.lockouts import purge_login_records
@@ -10,8 +12,9 @@ class Command(BaseCommand):
     help = (
         "Report submissions past their retention date and not on legal hold, and orphaned "
         "photo files (no photo row, older than FORMS_ORPHAN_GRACE_HOURS); delete them (rows "
-        "and photo files) only with --delete, and with it old admin login records. Run daily, "
-        "e.g. from cron."
+        "and photo files) only with --delete, and with it old admin login records and the cookie "
+        "consent log entries of visitors whose latest choice is older than "
+        "CONSENT_LOG_RETENTION_DAYS. Run daily, e.g. from cron."
     )
 
     def add_arguments(self, parser):
@@ -46,7 +49,19 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Deleted {attempts} expired failed-login records and {logins} old login records."
             )
-        if not delete and (report.count or orphans.found):
+        # The cookie consent log (cookie_consent/prune.py): every entry of a consent id whose
+        # latest choice is older than CONSENT_LOG_RETENTION_DAYS.
+        now = timezone.now()
+        if delete:
+            consent_entries = prune_consent_log(now=now, batch_size=batch_size)
+        else:
+            consent_entries = prunable_entries(now=now).count()
+        self.stdout.write(
+            f"Consent log: {consent_entries} entries older than {retention_days()} days "
+            f"{'deleted' if delete else 'would be deleted'} (visitors whose latest choice is "
+            f"before {cutoff(now):%Y-%m-%d %H:%M} UTC)."
+        )
+        if not delete and (report.count or orphans.found or consent_entries):
             self.stdout.write("Nothing was deleted. Run again with --delete to delete them.")
         if orphans.failed:
             raise CommandError(
