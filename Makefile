@@ -51,6 +51,9 @@ bench-photos: messages ## CPU and peak memory of the most expensive photo reques
 bench-serve: messages ## Serving benchmark: our pages vs a bare view and `wagtail start` (needs Redis; BASELINE=b2a7260 adds that commit)
 	$(PY) -m tests.bench.serve $(if $(BASELINE),--baseline-ref $(BASELINE))
 
+bench-counting: messages ## Visit statistics: what counting adds to a page-cache hit (needs Redis)
+	$(PY) -m tests.bench.bench_counting
+
 lint: install ## ruff check, ruff format --check, djhtml --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -64,4 +67,4 @@ format: install ## Apply ruff and djhtml formatting
 clean: ## Remove the venv and local data (var/)
 	rm -rf $(VENV) var
 
-.PHONY: help install messages setup run test bench bench-photos bench-serve lint format clean
+.PHONY: help install messages setup run test bench bench-photos bench-serve bench-counting lint format clean

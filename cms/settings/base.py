@@ -112,6 +112,9 @@ MIDDLEWARE = [
     # Permissions-Policy and Cross-Origin-Resource-Policy on every response, static files too.
     "home.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Visit statistics (analytics/): counts page views on the way out, above the page cache so
+    # cached pages count too, below WhiteNoise (static files are never page views).
+    "analytics.middleware.StatisticsMiddleware",
     # Anonymous content pages from the shared cache (home/page_cache.py), as early as a hit
     # may be served: below the security headers above (they run on every response) and
     # WhiteNoise (static files never look in the cache), above everything else (a hit runs

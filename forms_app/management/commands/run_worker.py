@@ -7,7 +7,8 @@ deletion). It takes ``db_worker``'s options (``--interval``, ``--batch``, ``--ma
 task, so any number of workers on any hosts share one queue safely. On top, it records
 ``cms.heartbeat.beat()`` at every poll and around every task, so the health check sees a live
 worker; SIGINT / SIGTERM finish the task in hand, then stop. Once a minute it puts back in
-the queue any task left "running" by a worker that was killed mid-task.
+the queue any task left "running" by a worker that was killed mid-task, and writes the visit
+statistics counted in Redis to the database (:func:`analytics.flush.flush`).
 """
 
 import datetime
@@ -41,6 +42,19 @@ def requeue_stalled_tasks(now=None):
     if count:
         logger.warning("Requeued %s task(s) whose worker stopped mid-task", count)
     return count
+
+
+def flush_statistics():
+    """Write the visit statistics to the database (analytics.flush): a failure is logged
+    (its type only; no key or value) and the worker goes on."""
+    from analytics.flush import flush
+
+    try:
+        flush()
+    except Exception as error:  # noqa: BLE001 (the worker must keep running)
+        logger.warning("Visit statistics flush failed (%s)", type(error).__name__)
+        return False
+    return True
 
 
 class HeartbeatWorker(db_worker.Worker):
@@ -98,6 +112,7 @@ class Command(db_worker.Command):
                 heartbeat.beat()
                 if last_sweep is None or time.monotonic() - last_sweep > 60:
                     requeue_stalled_tasks()
+                    flush_statistics()
                     last_sweep = time.monotonic()
                 worker.run()
                 if batch or (max_tasks is not None and worker._run_tasks >= max_tasks):
