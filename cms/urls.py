@@ -7,6 +7,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cookie_consent.views import cookie_settings
 from forms_app.staff.wagtail_views import GuardedDeleteSubmissionsView
 from home.brand import brand_css
 from home.localize import (
@@ -63,6 +64,12 @@ if settings.DEBUG:
 
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# The cookie settings page and consent endpoint: /cookies/ (Danish), /en/cookies/ (English),
+# ahead of Wagtail's catch-all below.
+urlpatterns += i18n_patterns(
+    path("cookies/", cookie_settings, name="cookie_settings"), prefix_default_language=False
+)
 
 # Wagtail serves every page; this must stay last. Danish pages have no prefix, English ones
 # live under /en/ (LocaleMiddleware picks the language from the path, Danish otherwise).

@@ -149,7 +149,9 @@ REGISTRY = {
     # home: pages and company settings are the companies' own content, not people's.
     "home.HomePage": dict.fromkeys(["page_ptr", "intro", "body"], NOT_PERSONAL),
     "home.StandardPage": dict.fromkeys(["page_ptr", "intro", "body"], NOT_PERSONAL),
-    "home.PrivacyPolicyPage": dict.fromkeys(["page_ptr", "intro", "sections"], NOT_PERSONAL),
+    "home.PrivacyPolicyPage": dict.fromkeys(
+        ["page_ptr", "intro", "sections", "substantive_change"], NOT_PERSONAL
+    ),
     "home.CompanySettings": dict.fromkeys(
         [
             "id",

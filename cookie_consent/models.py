@@ -10,11 +10,13 @@
   choices together.
 """
 
+import hashlib
 import uuid
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
-from wagtail.contrib.settings.models import BaseSiteSetting
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Site
 
 DEFAULT_HEADING = "Vi bruger cookies"
@@ -31,6 +33,7 @@ DEFAULT_TEXT_EN = (
 )
 
 
+@register_setting(icon="info-circle")
 class CookieBannerSettings(BaseSiteSetting):
     """The cookie banner's words for one site, in Danish and English."""
 
@@ -41,9 +44,20 @@ class CookieBannerSettings(BaseSiteSetting):
     )
     text_en = models.TextField(_("text (English)"), default=DEFAULT_TEXT_EN)
 
+    panels = [
+        MultiFieldPanel([FieldPanel("heading"), FieldPanel("text")], heading=_("Danish")),
+        MultiFieldPanel([FieldPanel("heading_en"), FieldPanel("text_en")], heading=_("English")),
+    ]
+
     class Meta:
         verbose_name = _("cookie banner")
         verbose_name_plural = _("cookie banners")
+
+    def words(self, language):
+        """``(heading, text)`` shown in ``language`` ("en": the English words, else Danish)."""
+        if language == "en":
+            return self.heading_en, self.text_en
+        return self.heading, self.text
 
 
 class BannerTextVersion(models.Model):
@@ -70,6 +84,24 @@ class BannerTextVersion(models.Model):
 
     def __str__(self):
         return f"{self.language} #{self.pk}"
+
+    @staticmethod
+    def digest_for(language, heading, text):
+        return hashlib.sha256(f"{language}\n{heading}\n{text}".encode()).hexdigest()
+
+    @classmethod
+    def for_words(cls, site, language, heading, text):
+        """The version for exactly these words on ``site`` in ``language``, made if new."""
+        digest = cls.digest_for(language, heading, text)
+        lookup = {"site": site, "language": language, "digest": digest}
+        found = cls.objects.filter(**lookup).first()
+        if found is not None:
+            return found
+        try:
+            with transaction.atomic():
+                return cls.objects.create(heading=heading, text=text, **lookup)
+        except IntegrityError:  # made by a concurrent request meanwhile
+            return cls.objects.get(**lookup)
 
 
 class ReconsentEvent(models.Model):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
@@ -137,17 +138,49 @@ class StandardPage(Page):
         verbose_name_plural = _("standard pages")
 
 
+# A main section about cookies (its heading says so): the cookie list goes inside it.
+COOKIE_SECTION = re.compile(r"cookie", re.IGNORECASE)
+
+
+class PrivacyPolicyPageForm(WagtailAdminPageForm):
+    """The policy's edit form: "Substantive change" starts unticked on every edit, so a
+    re-consent is asked for only by an editor who ticks it for the revision they publish."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "substantive_change" in self.fields:
+            self.initial["substantive_change"] = False
+
+
 class PrivacyPolicyPage(Page):
     """The site's "Persondatapolitik": an intro and ordered sections with anchors.
 
     The page shows which published version the reader sees and when it was published, taken
     from the page's publish history, so consent proof can point at an exact revision.
+
+    Publishing a revision with ``substantive_change`` ticked asks every visitor for cookie
+    consent again (``cookie_consent.signals.policy_published``).
     """
 
     intro = RichTextField(_("intro"), features=["bold", "italic", "link"], blank=True)
     sections = StreamField(PolicySectionsBlock(), blank=True, verbose_name=_("sections"))
+    substantive_change = models.BooleanField(
+        _("Substantive change: ask every visitor for cookie consent again"),
+        default=False,
+        help_text=_(
+            "Tick this only when the change matters for the visitors' choice (new purposes, "
+            "new cookies, new recipients). When this version is published, every visitor "
+            "sees the cookie banner again. It starts unticked on every edit."
+        ),
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("sections")]
+    base_form_class = PrivacyPolicyPageForm
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("sections"),
+        FieldPanel("substantive_change"),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("sections")]
 
     parent_page_types = ["home.HomePage"]
@@ -240,6 +273,18 @@ class PrivacyPolicyPage(Page):
         company = CompanySettings.for_request(request)
         context["processors"] = company.processor_register
         context["contents"] = self.contents_with_register()
+        # The cookie list (cookie_consent.registry) goes inside the policy's section on
+        # cookies, or in a section of its own at the end when there is none.
+        context["cookie_section"] = next(
+            (
+                entry["anchor"]
+                for entry in context["contents"]
+                if entry["level"] == 2
+                and entry["section"] is not None
+                and COOKIE_SECTION.search(entry["heading"])
+            ),
+            None,
+        )
         return context
 
     def get_publication(self, revision_id=None):

@@ -11,8 +11,10 @@ public page); the middleware above it (security headers, Permissions-Policy, COR
 every response, hits too. A hit runs nothing below this middleware: one cache round trip
 (the generation and the entry together), then the stored response.
 
-**Keys.** ``page-cache:page:<sha1 of scheme://host:port, language, path>``: the host picks the
-site and is in every absolute URL of the page (the language switcher's), the scheme too.
+**Keys.** ``page-cache:page:<sha1 of scheme://host:port, language, path, consent variant>``:
+the host picks the site and is in every absolute URL of the page (the language switcher's),
+the scheme too. The consent variant (:func:`cookie_consent.cookie.cache_variant`) keeps the
+page with the cookie banner (a visitor without a current choice) apart from the page without.
 
 **Freshness.** One *generation* token lives in the same cache (Redis when ``REDIS_URL`` is
 set, so shared by every worker and host). Each entry records the generation it was rendered
@@ -173,11 +175,16 @@ def cache_seconds():
 
 
 def page_key(request):
+    # Imported here: cookie_consent's modules import this one.
+    from cookie_consent.cookie import cache_variant
+
     raw = "\n".join(
         [
             f"{request.scheme}://{request.get_host().lower()}",
             translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE,
             request.path,
+            # Whether the banner shows: no (valid) consent cookie, or the epoch it was made in.
+            cache_variant(request),
         ]
     )
     return PAGE_KEY_PREFIX + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()

@@ -29,6 +29,7 @@ from wagtail.models import (
     WorkflowState,
 )
 
+from cookie_consent.models import CookieBannerSettings
 from forms_app.models import FormField, FormPage, FormSubmission
 from forms_app.permissions import STAFF_PERMISSIONS
 
@@ -381,12 +382,16 @@ def ensure_editor_group(name, site, collection):
                     content_type__app_label=app_label, codename=codename
                 ),
             )
-    GroupSitePermission.objects.get_or_create(
-        group=group,
-        site=site,
-        permission=Permission.objects.get(
-            content_type=ContentType.objects.get_for_model(CompanySettings),
-            codename="change_companysettings",
-        ),
-    )
+    # The site's settings: company details and the cookie banner's words, this site only.
+    for model, codename in (
+        (CompanySettings, "change_companysettings"),
+        (CookieBannerSettings, "change_cookiebannersettings"),
+    ):
+        GroupSitePermission.objects.get_or_create(
+            group=group,
+            site=site,
+            permission=Permission.objects.get(
+                content_type=ContentType.objects.get_for_model(model), codename=codename
+            ),
+        )
     return group

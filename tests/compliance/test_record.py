@@ -302,4 +302,11 @@ def test_record_lists_cookie_consent_and_visit_statistics(superuser_client, vvs_
     statistics = found[danish("Visit statistics")]
     # Statistics store no personal data: no table of stored personal fields.
     assert '<table class="stored">' not in statistics
-    assert "6(1)(a)" in statistics and "6(1)(f)" in statistics
+    # Consent for the cookie, legitimate interest for counting without one.
+    assert (
+        danish(
+            "Consent for the statistics cookie (GDPR art. 6(1)(a)); legitimate interest for "
+            "counting visits without a cookie (GDPR art. 6(1)(f))"
+        )
+        in statistics
+    )

@@ -185,7 +185,12 @@ def test_catalogue_has_no_untranslated_danish(tmp_path, monkeypatch):
     writes to ./locale, and the project's own catalogue must stay as it is.
     """
     shutil.copytree(settings.BASE_DIR / "locale", tmp_path / "locale")
-    for name in ("cms", "forms_app", "home", "templates"):
+    # Every app of the project (a folder with apps.py), the project package and the templates.
+    for name in (
+        "cms",
+        "templates",
+        *(path.parent.name for path in settings.BASE_DIR.glob("*/apps.py")),
+    ):
         (tmp_path / name).symlink_to(settings.BASE_DIR / name)
     monkeypatch.chdir(tmp_path)
     before = (settings.BASE_DIR / "locale" / "da" / "LC_MESSAGES" / "django.po").read_bytes()
