@@ -31,6 +31,7 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from forms_app.permissions import VIEW, sites_user_can
+from home.models import published_versions
 
 from .models import ConsentRecord
 from .prune import retention_days
@@ -189,8 +190,14 @@ class ConsentLogView(WagtailAdminTemplateMixin, TemplateView):
         paginator = EntryPaginator(entries, PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get(PAGE_PARAM))
         languages = dict(settings.LANGUAGES)
+        # The policy's public version number ("Version 2", as the policy page shows it) and
+        # when that version was first published, for the revisions on this page of entries.
+        versions = published_versions(
+            {e.policy_revision.object_id for e in page if e.policy_revision is not None}
+        )
         for entry in page:
             entry.language_label = languages.get(entry.language, entry.language)
+            entry.policy_version = versions.get(entry.policy_revision_id)
         context.update(
             entries=page,
             elided_page_range=paginator.get_elided_page_range(page.number),

@@ -12,13 +12,14 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from wagtail import hooks
 from wagtail.models import Page, Site
 
 from cookie_consent.admin_views import DEFAULT_DAYS, PAGE_SIZE
 from cookie_consent.models import BannerTextVersion, ConsentRecord
 from cookie_consent.wagtail_hooks import policy_shown_with_cookie_choices
-from home.models import POLICY_IN_USE_HOOK, PrivacyPolicyPage
+from home.models import POLICY_IN_USE_HOOK, PrivacyPolicyPage, published_versions
 
 REPORT = "cookie_consent_log"
 Method = ConsentRecord.Method
@@ -236,10 +237,16 @@ def test_an_entry_shows_time_in_danish_time_categories_language_banner_text_and_
     assert "<details>" in row_first
     assert "We use cookies" in row_first
     assert "Necessary &amp; statistics &lt;b&gt;only&lt;/b&gt;." in rows[str(first.pk)]
-    # The policy revision: its id and when it was made.
-    assert str(revision.pk) in row_first
-    made = timezone.localtime(revision.created_at)
-    assert f"{made.day}. " in row_first and str(made.year) in row_first
+    # The policy's public version number (as the policy page shows it) and when it was first
+    # published, not the revision's database id.
+    version, published = published_versions([policy.pk])[revision.pk]
+    published = timezone.localtime(published)
+    with translation.override("da"):
+        label = translation.gettext("Version %(version)s, published %(date)s") % {
+            "version": version,
+            "date": date_format(published, "j. b Y H:i"),
+        }
+    assert label in row_first
     # The site column, for a user who sees both sites.
     assert vvs_site.site_name in row_first
 
