@@ -49,6 +49,20 @@ def test_the_banner_sits_right_after_the_skip_link_labelled_and_focused(client, 
     assert "<script>" not in html and "style=" not in banner_html(get(client, "/"))
 
 
+def test_after_a_choice_a_page_loads_no_script(client, sites):
+    # Pages stay script-free once the banner is gone: the script comes with the banner only.
+    response = client.post(
+        "/cookies/",
+        {"action": "reject_all"},
+        HTTP_HOST=VVS,
+        HTTP_ORIGIN=f"http://{VVS}",
+    )
+    assert response.status_code == 303
+    html = get(client, "/").content.decode()
+    assert '<section class="cookie-banner"' not in html
+    assert "<script" not in html
+
+
 def test_reject_is_as_easy_as_accept_and_nothing_is_ticked(client, sites):
     banner = banner_html(get(client, "/"))
     buttons = re.findall(r"<button[^>]*>[^<]*</button>", banner)
