@@ -140,6 +140,10 @@ def count_view(request, response):
         return False
     returning = False
     cookie = read_visitor(request) if statistics_allowed(request, site) else None
+    if cookie is not None and cookie[1] == days.day_key(day):
+        # The cookie was set today: the pages this visitor saw before choosing were counted by
+        # address and browser, so today they stay counted that way (one visitor, one visit).
+        cookie = None
     if cookie is not None:
         cookie_id, first_day = cookie
         visitor = visitor_hash(salt, site.pk, "cookie", cookie_id)

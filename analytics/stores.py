@@ -203,13 +203,16 @@ class RedisStore:
             keys = Keys(caches["default"], day)
             token = secrets.token_bytes(32)
             expires = end_of_day(day) + datetime.timedelta(seconds=SALT_GRACE_SECONDS)
-            existing = self.client().set(
-                keys.salt, token, nx=True, exat=int(expires.timestamp()), get=True
-            )
+            # SET NX, then GET: the day's first view makes the salt, every other reads it
+            # (SET ... GET would do both in one call but needs Redis 7).
+            client = self.client()
+            client.set(keys.salt, token, nx=True, exat=int(expires.timestamp()))
+            # None only when the key expired at once (its day is over, a late view): this
+            # process's own token then, as with SET ... GET.
+            salt = client.get(keys.salt) or token
         except Exception as error:  # noqa: BLE001 (any Redis failure: not counted)
             self.failed(error)
             return None
-        salt = existing if existing is not None else token
         self._salt = (day, salt)
         return salt
 

@@ -14,6 +14,7 @@ import json
 import uuid
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -23,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from forms_app.intake.ratelimit import is_rate_limited
 from home.page_cache import localized, localized_root, memo, site_for_request
 
 from . import banner, cookie, registry
@@ -125,7 +127,6 @@ def cookie_settings(request):
 
 def language_links(request):
     """The language switcher's entries for this page: /cookies/ in each language."""
-    from django.conf import settings
     from django.urls import reverse
 
     current = translation.get_language()
@@ -156,6 +157,14 @@ def record_choice(request, site):
     action = request.POST.get("action", "")
     if action not in ACTIONS:
         return refuse(request, 400, gettext("Unknown choice. Please choose again."))
+    # A script can fake the Origin header: bound how many log entries one address can add
+    # (each is kept for years). Counted in the shared cache, the address hashed; fails open.
+    if is_rate_limited(request, f"cookie-consent:{site.pk}", limit=settings.CONSENT_RATE_LIMIT):
+        return refuse(
+            request,
+            429,
+            gettext("Too many choices from your address. Please wait a few minutes."),
+        )
     language = translation.get_language() or "da"
     previous = current_consent(request, site)
     statistics = action == "accept_all" or (

@@ -346,6 +346,8 @@ FORMS_MAIL_MAX_ATTEMPTS = int(os.environ.get("FORMS_MAIL_MAX_ATTEMPTS", "6"))
 # evidence), then the daily job (purge_expired_submissions --delete) prunes them.
 CONSENT_MAX_AGE_DAYS = int(os.environ.get("CONSENT_MAX_AGE_DAYS", "365"))
 CONSENT_LOG_RETENTION_DAYS = int(os.environ.get("CONSENT_LOG_RETENTION_DAYS", str(5 * 365)))
+# Cookie choices one client address may post per site within FORMS_RATE_LIMIT_WINDOW.
+CONSENT_RATE_LIMIT = int(os.environ.get("CONSENT_RATE_LIMIT", "30"))
 
 # Visit statistics (analytics/): counted on the server per site, batched in the cache
 # (Redis) and written to the database by the worker. Page views of one visitor with no gap

@@ -26,6 +26,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [
 # worker that handled it, and the others would serve their stale copy. So without REDIS_URL
 # the page cache and its memo are off.
 PAGE_CACHE_ENABLED = bool(os.environ.get("REDIS_URL"))
+# Visit statistics likewise: without Redis each worker would count with its own daily salt
+# (one visitor counted once per process), keep that salt past midnight and write to the
+# database in the request. Off unless Redis is there; check --deploy says so.
+ANALYTICS_ENABLED = bool(os.environ.get("REDIS_URL")) and env_bool("ANALYTICS_ENABLED", True)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Production runs behind one proxy that appends the client to X-Forwarded-For (nginx, or the

@@ -83,3 +83,43 @@ def test_bots_from_the_maintained_list_memoised():
 )
 def test_excluded_paths(path, excluded):
     assert excluded_path(path) is excluded
+
+
+def test_deploy_check_warns_when_statistics_are_off_for_want_of_redis(settings):
+    from analytics.checks import check_statistics_backend
+
+    settings.DEBUG = False
+    settings.ANALYTICS_ENABLED = False
+    settings.PAGE_CACHE_ENABLED = False  # production.py without REDIS_URL
+    assert [warning.id for warning in check_statistics_backend()] == ["analytics.W001"]
+    settings.PAGE_CACHE_ENABLED = True  # Redis there, statistics turned off on purpose
+    assert check_statistics_backend() == []
+    settings.ANALYTICS_ENABLED = True
+    settings.PAGE_CACHE_ENABLED = False
+    assert check_statistics_backend() == []
+
+
+def test_production_counts_only_with_redis():
+    import os
+    import subprocess
+    import sys
+
+    code = "from django.conf import settings; print(settings.ANALYTICS_ENABLED)"
+    base = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "SITE_HOSTNAMES": "mihvvs=mihvvs.dk,mihel=mihel.dk",
+    }
+    base.pop("REDIS_URL", None)
+    run = [sys.executable, "-c", f"import django; django.setup(); {code}"]
+    without = subprocess.run(run, env=base, capture_output=True, text=True, check=True)
+    with_redis = subprocess.run(
+        run,
+        env={**base, "REDIS_URL": "redis://127.0.0.1:6379/0"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert without.stdout.strip() == "False"
+    assert with_redis.stdout.strip() == "True"

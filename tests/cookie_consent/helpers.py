@@ -17,7 +17,13 @@ def choose(client, action, host=VVS, path="/cookies/", origin=None, **data):
     """POST a choice from a page of ``host`` (Origin: that host), as the banner's form."""
     origin = origin if origin is not None else f"http://{host}"
     headers = {"HTTP_HOST": host}
-    headers.update({key: data.pop(key) for key in list(data) if key.startswith("HTTP_")})
+    headers.update(
+        {
+            key: data.pop(key)
+            for key in list(data)
+            if key.startswith("HTTP_") or key == "REMOTE_ADDR"
+        }
+    )
     if origin:
         headers["HTTP_ORIGIN"] = origin
     return client.post(path, {"action": action, **data}, **headers)

@@ -196,9 +196,36 @@ def test_a_host_without_a_site_is_not_found(client, sites):
     assert not ConsentRecord.objects.exists()
 
 
-def test_no_ip_address_or_user_agent_is_kept():
+def test_no_ip_address_or_user_agent_is_kept(client, sites):
     fields = {field.name for field in ConsentRecord._meta.get_fields()}
     assert not any(word in name for name in fields for word in ("ip", "agent", "address", "host"))
+    # And none reaches a stored value: post with a recognisable address and browser, then read
+    # every column of every log row (and of the banner text it points at).
+    agent = "Mozilla/5.0 (UniqueAgent 4711)"
+    choose(client, "accept_all", REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT=agent)
+    choose(client, "reject_all", REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT=agent)
+    rows = list(ConsentRecord.objects.values()) + list(BannerTextVersion.objects.values())
+    assert len(rows) >= 3
+    stored = repr(rows)
+    for secret in ("203.0.113", "UniqueAgent", "4711"):
+        assert secret not in stored
+
+
+def test_one_address_cannot_fill_the_log(client, sites, settings):
+    # A script can fake the Origin header; each entry is kept for years, so one address may
+    # post only so many choices per site within the window.
+    settings.CONSENT_RATE_LIMIT = 3
+    for _ in range(3):
+        assert choose(client, "reject_all", REMOTE_ADDR="198.51.100.9").status_code == 303
+    response = choose(client, "accept_all", REMOTE_ADDR="198.51.100.9")
+    assert response.status_code == 429
+    assert danish("Too many choices from your address. Please wait a few minutes.") in (
+        response.content.decode()
+    )
+    assert ConsentRecord.objects.count() == 3
+    assert not response.cookies
+    # Another address is not affected.
+    assert choose(client, "accept_all", REMOTE_ADDR="198.51.100.10").status_code == 303
 
 
 def test_the_words_the_form_was_rendered_with_are_logged(client, vvs_site):
