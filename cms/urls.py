@@ -4,11 +4,11 @@ from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cookie_consent.views import cookie_settings
 from forms_app.staff.wagtail_views import GuardedDeleteSubmissionsView
+from home import seo
 from home.brand import brand_css
 from home.localize import (
     GuardedSubmitPageTranslationView,
@@ -55,7 +55,10 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     # The brand colour as a stylesheet named by the colour (public pages allow no inline style).
     path("brand/<str:colour>.css", brand_css, name="brand_css"),
-    path("sitemap.xml", sitemap),
+    # Per site (the host names it): robots.txt, and the sitemap of its pages in both languages
+    # with hreflang alternates (home/seo.py).
+    path("robots.txt", seo.robots_txt, name="robots_txt"),
+    path("sitemap.xml", seo.sitemap, name="sitemap"),
 ]
 
 if settings.DEBUG:

@@ -19,7 +19,11 @@ COMPANIES = [
         "city": "Roskilde",
         "phone": "+45 12 34 56 78",
         "email": "kontakt@mihvvs.dk",
-        "opening_hours": "Mandag–torsdag 7.00–15.30\nFredag 7.00–13.00\nAkutvagt efter aftale",
+        "opening_hours": "Mandag–torsdag 7.00–15.30\nFredag 7.00–13.00",
+        # A leak does not wait: the plumbers' emergency line answers day and night.
+        "emergency_phone": "+45 20 30 40 50",
+        "emergency_hours": "døgnet rundt",
+        "authorisation": "Autoriseret VVS-installatør nr. 12345",
         "brand_colour": "#0b5394",
         "home_title": "VVS-arbejde, du kan regne med",
         "home_intro": (
@@ -58,6 +62,10 @@ COMPANIES = [
         "phone": "+45 87 65 43 21",
         "email": "kontakt@mihel.dk",
         "opening_hours": "Mandag–torsdag 7.00–15.30\nFredag 7.00–13.00",
+        # A power cut: the electricians' emergency line has its own number and hours.
+        "emergency_phone": "+45 60 70 80 90",
+        "emergency_hours": "alle dage 7.00–22.00",
+        "authorisation": "Autoriseret elinstallatør nr. 67890",
         "brand_colour": "#b45f06",
         "home_title": "Sikre elinstallationer til hjem og erhverv",
         "home_intro": (

@@ -10,9 +10,9 @@ addresses, phone numbers and domains are never translated.
 COMPANIES_EN = {
     "mihvvs": {
         "trade_company": "plumbing and heating firm",
-        "opening_hours": (
-            "Monday–Thursday 7.00–15.30\nFriday 7.00–13.00\nEmergency call-outs by arrangement"
-        ),
+        "opening_hours": "Monday–Thursday 7.00–15.30\nFriday 7.00–13.00",
+        "emergency_hours": "24 hours a day",
+        "authorisation": "Authorised plumbing and heating installer (VVS-installatør) no. 12345",
         "home_title": "Plumbing and heating you can rely on",
         "home_intro": (
             "Bathrooms, heating systems, water installations and servicing. "
@@ -40,6 +40,8 @@ COMPANIES_EN = {
     "mihel": {
         "trade_company": "electrical contractor",
         "opening_hours": "Monday–Thursday 7.00–15.30\nFriday 7.00–13.00",
+        "emergency_hours": "every day 7.00–22.00",
+        "authorisation": "Authorised electrical installer (elinstallatør) no. 67890",
         "home_title": "Safe electrical installations for homes and businesses",
         "home_intro": (
             "New installations, electrical safety checks, EV chargers and fault finding. "

@@ -33,6 +33,13 @@ from .sites import site_roots
 
 cvr_validator = RegexValidator(r"^\d{8}$", _("A CVR number is 8 digits."))
 
+# A number the header and footer link to as tel:+<digits> (E.164): with the country code as
+# "+45 12 34 56 78", or a Danish 8-digit number ("12 34 56 78", +45 is added to the link).
+phone_validator = RegexValidator(
+    r"^(\+[1-9]( ?\d){6,14}|\d( ?\d){7})$",
+    _("Write the number as +45 12 34 56 78 (digits and spaces; the country code first)."),
+)
+
 # The policy's section 3 ("Videregivelse"): the heading of a main section numbered 3.
 SECTION_THREE = re.compile(r"^\W*3\s*[.)]")
 
@@ -318,10 +325,57 @@ class CompanySettings(ClusterableModel, BaseSiteSetting):
     cvr_number = models.CharField(
         _("CVR number"), max_length=8, validators=[cvr_validator], blank=True
     )
+    authorisation = models.CharField(
+        _("authorisation"),
+        max_length=150,
+        blank=True,
+        help_text=_(
+            "The trade authorisation as it is to be shown in the footer, for example: "
+            "Autoriseret VVS-installatør nr. 12345."
+        ),
+    )
+    authorisation_en = models.CharField(
+        _("authorisation (English)"),
+        max_length=150,
+        blank=True,
+        help_text=_("Shown on the English pages; the Danish text is used when this is empty."),
+    )
     street_address = models.CharField(_("street address"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(
+        _("phone"),
+        max_length=30,
+        blank=True,
+        validators=[phone_validator],
+        help_text=_(
+            "Shown at the top of every page as written here, for example +45 12 34 56 78."
+        ),
+    )
+    emergency_phone = models.CharField(
+        _("emergency service phone"),
+        max_length=30,
+        blank=True,
+        validators=[phone_validator],
+        help_text=_(
+            "The emergency service line (Akutvagt), if the company offers one. Shown at the "
+            "top of every page and in the footer; leave empty if there is none."
+        ),
+    )
+    emergency_hours = models.CharField(
+        _("emergency service hours"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "When the emergency line answers, in a few words (for example: døgnet rundt)."
+        ),
+    )
+    emergency_hours_en = models.CharField(
+        _("emergency service hours (English)"),
+        max_length=60,
+        blank=True,
+        help_text=_("Shown on the English pages; the Danish text is used when this is empty."),
+    )
     email = models.EmailField(_("email"), blank=True)
     opening_hours = models.TextField(
         _("opening hours"), blank=True, help_text=_("One line per day or period.")
@@ -356,7 +410,12 @@ class CompanySettings(ClusterableModel, BaseSiteSetting):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("company_name"), FieldPanel("cvr_number")], heading=_("Company")
+            [
+                FieldPanel("company_name"),
+                FieldPanel("cvr_number"),
+                FieldRowPanel([FieldPanel("authorisation"), FieldPanel("authorisation_en")]),
+            ],
+            heading=_("Company"),
         ),
         MultiFieldPanel(
             [
@@ -369,6 +428,13 @@ class CompanySettings(ClusterableModel, BaseSiteSetting):
                 FieldPanel("opening_hours_en"),
             ],
             heading=_("Contact details"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("emergency_phone"),
+                FieldRowPanel([FieldPanel("emergency_hours"), FieldPanel("emergency_hours_en")]),
+            ],
+            heading=_("Emergency service (Akutvagt)"),
         ),
         MultiFieldPanel(
             [FieldPanel("logo"), FieldPanel("brand_colour")], heading=_("Look and feel")

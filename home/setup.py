@@ -156,10 +156,14 @@ def _setup_company(root, locale, company, *, is_default):
             "phone",
             "email",
             "opening_hours",
+            "emergency_phone",
+            "emergency_hours",
+            "authorisation",
             "brand_colour",
         ):
             setattr(company_settings, field, company[field])
-        company_settings.opening_hours_en = COMPANIES_EN[key]["opening_hours"]
+        for field in ("opening_hours", "emergency_hours", "authorisation"):
+            setattr(company_settings, f"{field}_en", COMPANIES_EN[key][field])
         company_settings.privacy_policy_page = policy
         company_settings.logo = _make_logo(company, collection)
         company_settings.save()

@@ -270,6 +270,9 @@ LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_overrides"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True
+# Our date formats: English pages write "26 November 2026" (Django's English is American);
+# Django's own Danish already writes "26. november 2026".
+FORMAT_MODULE_PATH = ["cms.formats"]
 
 # Static and media files
 STATICFILES_FINDERS = [
@@ -361,6 +364,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_AGE = None
 CSRF_COOKIE_HTTPONLY = True
+# A refused CSRF check on a form page shows the form again with what was typed (not photos,
+# consent or the honeypot) and a fresh token; elsewhere a friendly page (forms_app/intake).
+CSRF_FAILURE_VIEW = "forms_app.intake.csrf_failure.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"

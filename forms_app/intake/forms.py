@@ -32,6 +32,46 @@ RESERVED_FIELD_NAMES = frozenset({CONSENT_FIELD, HONEYPOT_FIELD, REFERENCE_FIELD
 # Field keys that hold the submitter's name, so staff can search by it.
 NAME_FIELD_NAMES = frozenset({"navn", "name", "fulde_navn", "dit_navn", "full_name"})
 
+# Autofill (WCAG 1.3.5): the ``autocomplete`` token and the phone keyboard (``inputmode``) an
+# editor's field gets from its key (``clean_name``, Danish or English as editors name them; an
+# English translation keeps the Danish key) when its type does not decide it (email, tel).
+AUTOFILL_BY_KEY = {
+    **dict.fromkeys(NAME_FIELD_NAMES | {"navn", "fuldt_navn"}, ("name", None)),
+    **dict.fromkeys(
+        {"adresse", "address", "vejnavn", "gadeadresse", "street_address", "din_adresse"},
+        ("street-address", None),
+    ),
+    **dict.fromkeys(
+        {"postnummer", "postnr", "post_nr", "postcode", "post_code", "postal_code", "zip"},
+        ("postal-code", "numeric"),
+    ),
+    **dict.fromkeys({"by", "bynavn", "city", "town"}, ("address-level2", None)),
+    **dict.fromkeys(
+        {"telefon", "telefonnummer", "tlf", "mobil", "mobilnummer", "phone", "telephone"},
+        ("tel", "tel"),
+    ),
+    **dict.fromkeys({"e_mail", "email", "e_mailadresse", "email_address"}, ("email", "email")),
+    **dict.fromkeys({"firma", "virksomhed", "firmanavn", "company"}, ("organization", None)),
+}
+# The type decides over the key: an email field is an address, a phone field a number.
+AUTOFILL_BY_TYPE = {"email": ("email", "email"), "tel": ("tel", "tel")}
+# Field types whose input takes free text, where the key's token applies.
+AUTOFILL_TEXT_TYPES = frozenset({"singleline", "multiline", "email", "tel"})
+
+
+def autofill_for(field_type, key):
+    """``(autocomplete token, inputmode)`` for an editor field of ``field_type`` and ``key``
+    (either may be None), or ``(None, None)`` when nothing applies."""
+    if field_type in AUTOFILL_BY_TYPE:
+        return AUTOFILL_BY_TYPE[field_type]
+    if field_type not in AUTOFILL_TEXT_TYPES:
+        return None, None
+    autocomplete, inputmode = AUTOFILL_BY_KEY.get(key or "", (None, None))
+    if field_type == "multiline" and autocomplete != "street-address":
+        return None, None  # a multi-line answer is a description, never a name or a number
+    return autocomplete, inputmode
+
+
 # Long enough for any honest description of a job, short enough to refuse a pasted megabyte.
 MULTILINE_MAX_LENGTH = 5000
 
@@ -94,6 +134,28 @@ class PublicBoundField(BoundField):
             return super().as_widget(widget, attrs, only_initial)
         return page_cache.memo(None, key, lambda: BoundField.as_widget(self))
 
+    @property
+    def photos_chosen(self):
+        """A photo input the visitor had chosen files in, shown again after a failed post (or
+        a refused CSRF check): the browser has forgotten them, the page says so."""
+        return self.name in self.form.photos_chosen
+
+    @property
+    def aria_describedby(self):
+        # Django ties the help text and the error to the input; the "choose your photos
+        # again" note (form_field.html, id ``<id>_photos``) belongs to it too.
+        described = super().aria_describedby
+        if described is not None and self.auto_id and self.photos_chosen:
+            described = f"{described} {self.auto_id}_photos".strip()
+        return described
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors and not (widget or self.field.widget).is_hidden:
+            # The error styling (forms.css) on every invalid input, whatever its type.
+            attrs["class"] = " ".join(filter(None, [attrs.get("class"), "is-invalid"]))
+        return attrs
+
 
 class PublicForm(BaseForm):
     """Every public form ends with the consent checkbox, a hidden honeypot field and the
@@ -116,6 +178,10 @@ class PublicForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.policy = policy
         self.shown = shown or {}
+        # The photo inputs the visitor had chosen files in (before any are dropped below).
+        self.photos_chosen = {
+            name for name in self.photo_field_names() if any(self.files.getlist(name))
+        }
         self.consent_changed = self.is_bound and (
             read_reference(self.data.get(REFERENCE_FIELD)) != self.shown
         )
@@ -163,13 +229,9 @@ class PublicForm(BaseForm):
                 ],
                 renderer=self.renderer,
             )
-        # Tie each error to its input for screen readers (the template renders the message
-        # with this id).
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+        # Each invalid input gets aria-invalid, its error class and aria-describedby with its
+        # help text and its error (PublicBoundField.build_widget_attrs; the template renders
+        # them with the ids ``<id>_helptext`` and ``<id>_error``).
 
     def widget_memo_key(self, name):
         """The memo key of field ``name``'s rendered input, or None when it must be rendered
@@ -210,14 +272,55 @@ class PublicForm(BaseForm):
     def photo_field_names(self):
         return [name for name, field in self.fields.items() if isinstance(field, PhotosField)]
 
+    def summary_label(self, name):
+        """The field's name in the error summary: its label, or "Consent" for the consent
+        box, whose label is the whole consent text."""
+        if name == CONSENT_FIELD:
+            return _("Consent")
+        return self.fields[name].label
+
+    def error_summary(self):
+        """``[(bound field, summary label, message)]`` for the error summary, in form order."""
+        return [
+            (self[name], self.summary_label(name), error)
+            for name in self.fields
+            if name in self.errors
+            for error in self.errors[name]
+        ]
+
 
 class PublicFormBuilder(FormBuilder):
     """Wagtail's form builder with our field types (``tel``, ``photos``) and limits; set as
     ``FormPage.form_builder``, Wagtail's own extension point."""
 
+    @property
+    def formfields(self):
+        formfields = super().formfields
+        for field in self.fields:
+            form_field = formfields.get(field.clean_name or field.get_field_clean_name())
+            if form_field is not None:
+                self.add_autofill(field, form_field)
+        return formfields
+
+    def add_autofill(self, field, form_field):
+        """The ``autocomplete`` token and ``inputmode`` the field's type and key call for."""
+        token, inputmode = autofill_for(
+            field.field_type, field.clean_name or field.get_field_clean_name()
+        )
+        if token:
+            form_field.widget.attrs.setdefault("autocomplete", token)
+        if inputmode:
+            form_field.widget.attrs.setdefault("inputmode", inputmode)
+
     def create_multiline_field(self, field, options):
         options["max_length"] = MULTILINE_MAX_LENGTH
         return super().create_multiline_field(field, options)
+
+    def create_dropdown_field(self, field, options):
+        # An empty first option: nothing is preselected, and a required dropdown left at
+        # "Choose…" is an error instead of a silent first answer.
+        options["choices"] = [("", _("Choose…")), *self.get_formatted_field_choices(field)]
+        return django.forms.ChoiceField(**options)
 
     def create_email_field(self, field, options):
         options["validators"] = [validate_email_length]

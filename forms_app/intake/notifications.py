@@ -38,6 +38,7 @@ from home.models import CompanySettings
 
 from ..models import FormSubmission
 from .ratelimit import receipt_allowed
+from .thanks import wants_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -115,10 +116,6 @@ def send_staff_notification(submission):
         recipients,
     )
     return True
-
-
-def wants_receipt(page, submission):
-    return bool(page.send_receipt and submission.email)
 
 
 def send_receipt(submission):

@@ -7,6 +7,7 @@ A form page is Wagtail's ``AbstractEmailForm`` extended through its own override
 """
 
 import logging
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -32,7 +33,8 @@ from home.models import CompanySettings
 
 from ..intake.consent import policy_for, policy_link, shown_revisions
 from ..intake.forms import RESERVED_FIELD_NAMES, PublicFormBuilder
-from ..intake.ratelimit import is_rate_limited
+from ..intake.ratelimit import count_submission, posts_limited, submission_limited
+from ..intake.thanks import QUERY_PARAMETER, read_thanks, sign_thanks, wants_receipt
 from ..retention import RetentionPeriod
 from .submissions import FormSubmission, LegalBasis
 
@@ -217,36 +219,66 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
     def form_view(self, request):
         """GET shows the form; POST validates fully, stores atomically, then redirects.
 
-        Redirecting to the thank-you page (post/redirect/get) means a reload never sends twice.
-        A form whose consent text or policy changed since it was loaded is shown again with
-        the new text and nothing is stored: consent counts only for what the visitor saw.
+        Redirecting to the thank-you page (post/redirect/get) means a reload never sends twice;
+        the redirect carries a signed token of the reference number and what was received
+        (:mod:`forms_app.intake.thanks`). A form whose consent text or policy changed since it
+        was loaded is shown again with the new text and nothing is stored: consent counts only
+        for what the visitor saw. The rate limit counts stored submissions (a refused post
+        uses none of the quota) under a much higher ceiling for every post.
         """
         if request.method == "POST":
-            if is_rate_limited(request, scope=f"form:{self.get_site().pk}"):
+            scope = f"form:{self.get_site().pk}"
+            if submission_limited(request, scope) or posts_limited(request, scope):
                 return self.render_rate_limited(request)
             form = self.get_form(request.POST, request.FILES, page=self, user=request.user)
             if form.is_spam:
                 logger.info("Dropped a honeypot submission on form page %s", self.pk)
                 return redirect(self.thank_you_url(request))
             if form.is_valid():
-                self.process_form_submission(form)
-                return redirect(self.thank_you_url(request))
+                submission = self.process_form_submission(form)
+                count_submission(request, scope)
+                return redirect(self.thank_you_url(request, submission, form))
         else:
             form = self.get_form(page=self, user=request.user)
+        return self.render_form(request, form)
 
+    def render_form(self, request, form, status=200, **extra_context):
+        """The form page showing ``form`` (also used by the CSRF failure view, which shows a
+        refused post's values again: ``forms_app.intake.csrf_failure``)."""
         context = self.get_context(request)
         context["form"] = form
         context["policy_link"] = policy_link(form.policy, request)
-        return TemplateResponse(request, self.get_template(request), context)
+        context.update(extra_context)
+        return TemplateResponse(request, self.get_template(request), context, status=status)
 
     @path("tak/")
     @path("thank-you/", name="thank_you_en")
     def thank_you_view(self, request):
-        return self.render_landing_page(request)
+        response = self.render_landing_page(request)
+        response.context_data["thanks"] = read_thanks(request.GET.get(QUERY_PARAMETER), self)
+        return response
 
-    def thank_you_url(self, request):
+    def thank_you_url(self, request, submission=None, form=None):
+        """The thank-you page; for a stored ``submission`` of ``form`` with its signed
+        reference number, photo count and whether a receipt is on its way."""
         route = "thank_you_en" if self.locale.language_code == "en" else "thank_you_view"
-        return self.get_url(request=request) + self.reverse_subpage(route)
+        url = self.get_url(request=request) + self.reverse_subpage(route)
+        if submission is None:
+            return url
+        photo_fields = form.photo_field_names()
+        photos = (
+            sum(len(form.cleaned_data.get(name) or []) for name in photo_fields)
+            if photo_fields
+            else None
+        )
+        token = sign_thanks(
+            self,
+            submission,
+            CompanySettings.for_request(request).company_name,
+            photos,
+            wants_receipt(self, submission),
+        )
+        return f"{url}?{urlencode({QUERY_PARAMETER: token})}"
 
     def render_rate_limited(self, request):
         context = self.get_context(request)

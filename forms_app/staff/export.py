@@ -5,6 +5,14 @@ user holds ``export_formsubmission``. Wagtail's per-form export buttons lead her
 (:mod:`.wagtail_views`), so every export has the same columns, neutralisation, permission
 check and audit.
 
+The columns: id, website ("Hjemmeside"), form, received, status, then the consent proof,
+then the forms' own fields (Navn, E-mail, Telefon… as the editor named them), every header in
+the user's admin language. The normalised name, email and phone the inbox searches by
+(``FormSubmission.name/email/phone``) are not columns: they are always copies of the form's own
+fields (taken from its name field and its email and tel fields at intake), so the export shows
+what the visitor typed, once. (A field an editor has since removed from a form is not a column
+at all, as before.)
+
 Every row carries the whole consent proof as that submission stored it: when consent was
 given, the consent text shown (with the policy it linked to), its language, the legal basis,
 the policy version, the retention date and the reason for it. These differ between rows of
@@ -29,18 +37,30 @@ How it stays fast and flat (``make bench``):
 * the XLSX is a zip streamed as it is written (``stream-zip``): the worksheet's XML is made a
   chunk at a time, with inline strings (no shared-strings table to keep in memory), so the
   first bytes leave before the second chunk is read; on PostgreSQL its rows come from the
-  same COPY query as the CSV's (:func:`copy_row_chunks`), the same cells.
+  same COPY query as the CSV's (:func:`copy_row_chunks`, without the CSV's neutralisation),
+  the same cells.
 
-Spreadsheet formula injection: any text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab
-or a carriage return gets a leading ``'``, so a spreadsheet shows it as text instead of running
-it. So does a cell beginning with a look-alike some spreadsheets and import tools fold to those
-(full-width ``＝ ＋ － ＠``, small-form ``﹦ ﹢ ﹣ ﹫``), or with invisible characters (zero-width
-space, joiners, byte-order mark, direction marks) in front of any of them. That includes phone
-numbers written as ``+45 12 34 56 78``: they appear as ``'+45 12 34 56 78``. Numbers stored as
-numbers stay numbers.
+Spreadsheet formula injection (CSV): any text cell that begins with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return gets a leading ``'``, so a spreadsheet shows it as text
+instead of running it. So does a cell beginning with a look-alike some spreadsheets and import
+tools fold to those (full-width ``＝ ＋ － ＠``, small-form ``﹦ ﹢ ﹣ ﹫``), or with invisible
+characters (zero-width space, joiners, byte-order mark, direction marks) in front of any of
+them. That includes phone numbers written as ``+45 12 34 56 78``: in a CSV they appear as
+``'+45 12 34 56 78``. Numbers stored as numbers stay numbers.
 
-The CSV is comma-separated UTF-8 with a byte-order mark. Excel set up for Danish expects
-semicolons when a CSV is opened by double-click, so staff who use Excel should take the XLSX.
+The XLSX needs none of this: its text cells are inline strings, which no spreadsheet runs
+(only a cell's ``<f>`` element is a formula, and the worksheet never has one), so its cells
+hold the text as stored, ``+45 12 34 56 78`` included.
+
+Formats (``?format=``):
+
+* ``csv``: comma-separated UTF-8 with a byte-order mark and CRLF line ends (csv.excel);
+* ``csv-excel``: the same with semicolons (:class:`ExcelDanish`), what Excel set up for Danish
+  expects when a CSV is opened by double-click; on PostgreSQL made by ``COPY … (FORMAT csv,
+  DELIMITER ';')``, byte for byte the Python pipeline's file too;
+* ``xlsx``: real date cells for the received and consent times (dd-mm-yyyy hh:mm, local time)
+  and the retention date (dd-mm-yyyy), numbers as numbers, a bold header row frozen above the
+  rows with an autofilter, and column widths by kind.
 """
 
 import csv
@@ -74,8 +94,15 @@ from ..permissions import EXPORT, require_any_site
 from .queries import filtered_submissions
 
 CSV = "csv"
+CSV_EXCEL = "csv-excel"
 XLSX = "xlsx"
-FORMATS = (CSV, XLSX)
+FORMATS = (CSV, CSV_EXCEL, XLSX)
+# The inbox's export buttons, in this order.
+EXPORT_MENU = (
+    (gettext_lazy("Export CSV"), CSV),
+    (gettext_lazy("Export CSV for Excel (semicolon)"), CSV_EXCEL),
+    (gettext_lazy("Export Excel"), XLSX),
+)
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000  # rows per database round trip, per photo query and per streamed piece
@@ -99,6 +126,18 @@ INVISIBLE_PREFIX_CHARACTERS = (
 # one set lookup decides for almost every cell (the export's hot loop).
 FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_PREFIXES) | frozenset(INVISIBLE_PREFIX_CHARACTERS)
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+class ExcelDanish(csv.excel):
+    """The CSV Excel set up for Danish opens by double-click: semicolons (Denmark's list
+    separator, as the decimal separator is the comma), double quotes, CRLF."""
+
+    delimiter = ";"
+
+
+CSV_DIALECTS = {CSV: csv.excel, CSV_EXCEL: ExcelDanish}
+# COPY's DELIMITER option for each delimiter a dialect may have (SQL string literals).
+COPY_DELIMITERS = {",": "','", ";": "';'"}
 PHOTO_KEY_PLACEHOLDER = UUID(int=0)
 
 # The fixed columns, in order; the form's own fields follow them.
@@ -108,10 +147,6 @@ FIXED_COLUMNS = [
     ("form", gettext_lazy("Form")),
     ("received", gettext_lazy("Received")),
     ("status", gettext_lazy("Status")),
-    # Distinct from the forms' own "Navn"/"E-mail"/"Telefon" columns further right.
-    ("name", gettext_lazy("Name (for search)")),
-    ("email", gettext_lazy("Email (normalised)")),
-    ("phone", gettext_lazy("Phone (normalised)")),
     # The consent proof, as each submission stored it.
     ("consent_given_at", gettext_lazy("Consent given")),
     ("consent_text", gettext_lazy("Consent text shown")),
@@ -125,6 +160,8 @@ FIXED_COLUMNS = [
 ]
 
 FIXED_KEYS = [key for key, _label in FIXED_COLUMNS]
+# The fixed columns that are date cells in the XLSX (the times to the minute, then the date).
+XLSX_DATE_KEYS = ("received", "consent_given_at", "retain_until")
 
 # What the rows read, in this order (see rows() in row_chunks): plain database values.
 ROW_FIELDS = [
@@ -134,9 +171,6 @@ ROW_FIELDS = [
     "page__title",
     "submit_time",
     "status",
-    "name",
-    "email",
-    "phone",
     "consent_given_at",
     "consent_text",
     "consent_language",
@@ -222,9 +256,10 @@ def photo_links(submission_ids, before, after):
     return {submission_id: " ".join(links) for submission_id, links in photos.items()}
 
 
-def local_time_formatter():
+def local_time_formatter(as_datetime=False):
     """``format(value)``: a stored UTC moment (SQLite: text, PostgreSQL: an aware datetime) as
-    ``YYYY-MM-DD HH:MM`` in the site's time zone ("" for none).
+    ``YYYY-MM-DD HH:MM`` in the site's time zone ("" for none); with ``as_datetime``, as that
+    minute's naive local datetime instead (the XLSX's date cells).
 
     Consecutive rows of an export sorted by time often share a minute (and a bulk import
     shares one moment), so the last few answers are kept, keyed by the stored minute.
@@ -245,7 +280,11 @@ def local_time_formatter():
         moment = value if value.__class__ is not str else parse(value)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=utc)
-        text = moment.astimezone(tz).isoformat(" ", "minutes")[:16]
+        local = moment.astimezone(tz)
+        if as_datetime:
+            text = local.replace(tzinfo=None, second=0, microsecond=0)
+        else:
+            text = local.isoformat(" ", "minutes")[:16]
         if len(cache) >= 1024:
             cache.clear()
         cache[key] = text
@@ -254,9 +293,11 @@ def local_time_formatter():
     return format_time
 
 
-def form_value_formatter(yes, no):
+def form_value_formatter(yes, no, neutral=True):
     """``form_value(value, number)``: an editor field's cell for an answer (any JSON value),
-    ``number`` for a number field; ``yes``/``no`` for a checkbox's true/false."""
+    ``number`` for a number field; ``yes``/``no`` for a checkbox's true/false. Text is
+    neutralised unless ``neutral`` is False (the XLSX)."""
+    guard = neutralise if neutral else str
 
     def form_value(value, number):
         """A form answer that is not plain text (or is a number field's text)."""
@@ -267,17 +308,21 @@ def form_value_formatter(yes, no):
         if isinstance(value, int | float):
             return value
         if isinstance(value, list):
-            return neutralise(", ".join(str(item) for item in value))
+            return guard(", ".join(str(item) for item in value))
         value = str(value)
         if number and NUMBER.fullmatch(value):
             return int(value) if value.lstrip("-").isdigit() else Decimal(value)
-        return neutralise(value)
+        return guard(value)
 
     return form_value
 
 
-def row_chunks(queryset, columns):
+def row_chunks(queryset, columns, xlsx=False):
     """Lists of rows (each a list of cells matching ``columns``), a chunk at a time.
+
+    The CSV's cells (``xlsx`` False): text neutralised, dates as text. The XLSX's (``xlsx``
+    True): text as is (an inline string is never a formula), the received and consent times
+    as naive local datetimes (to the minute) and the retention date as a date.
 
     Everything that needs a query or the active language is prepared before this returns,
     so the rows can be produced later (while a response streams) in a flat amount of memory.
@@ -295,11 +340,22 @@ def row_chunks(queryset, columns):
     form_fields = [
         (column.key, column.field_type == "number") for column in columns if column.is_form_field
     ]
-    local = local_time_formatter()
+    local = local_time_formatter(as_datetime=xlsx)
     loads = json.loads
-    first_characters = FORMULA_FIRST_CHARACTERS
+    # No first character is a formula's in the XLSX: the checks below never match there.
+    first_characters = frozenset() if xlsx else FORMULA_FIRST_CHARACTERS
+    if xlsx:
+        parse_date = datetime.date.fromisoformat
 
-    form_value = form_value_formatter(yes, no)
+        def day(value):
+            # SQLite returns a date as its ISO text, PostgreSQL as a date.
+            return value if value.__class__ is not str else parse_date(value)
+    else:
+
+        def day(value):
+            return str(value)
+
+    form_value = form_value_formatter(yes, no, neutral=not xlsx)
 
     def text(value):
         # neutralise() for values known to be text (or None), without the isinstance check:
@@ -322,9 +378,6 @@ def row_chunks(queryset, columns):
                 page_title,
                 submitted,
                 status,
-                name,
-                email,
-                phone,
                 consented,
                 consent_text,
                 language,
@@ -343,16 +396,12 @@ def row_chunks(queryset, columns):
                     text(page_title),
                     local(submitted),
                     statuses.get(status, status),
-                    text(name),
-                    text(email),
-                    text(phone),
                     local(consented),
                     text(consent_text),
                     text(language),
                     bases.get(basis, basis),
                     versions.get(revision, ""),
-                    # SQLite returns a date as its ISO text, PostgreSQL as a date.
-                    "" if retain_until is None else str(retain_until),
+                    "" if retain_until is None else day(retain_until),
                     text(reason),
                     yes if hold else "",
                     photos.get(pk, ""),
@@ -382,16 +431,17 @@ def iter_rows(queryset, columns):
         yield from rows
 
 
-def csv_stream(queryset):
+def csv_stream(queryset, dialect=csv.excel):
     """The CSV file as a generator of text pieces: a BOM and the header, then a piece per
-    chunk of rows, each written by ``csv.writer`` into the same reused buffer."""
+    chunk of rows, each written by ``csv.writer`` into the same reused buffer (commas, or
+    semicolons with ``dialect=ExcelDanish``)."""
     columns = export_columns(queryset)
     header = [neutralise(column.label) for column in columns]
     chunks = row_chunks(queryset, columns)
 
     def stream():
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(buffer, dialect)
         buffer.write("\ufeff")
         writer.writerow(header)
         yield buffer.getvalue()
@@ -478,16 +528,20 @@ FORMULA_FIRST_NON_ASCII = min(code for code in FORMULA_FIRST_CODE_POINTS if code
 class SqlBuilder:
     """SQL text and its parameters, in order, for the outer SELECT of :func:`copy_query`."""
 
-    def __init__(self):
+    def __init__(self, neutral=True):
         self.params = []
+        self.neutral = neutral
 
     def sql(self, template, *params):
         self.params.extend(params)
         return template
 
     def text(self, sql):
-        """A text cell: neutralised like :func:`neutralise`, empty as NULL (``sql`` is a
-        column of the inner query or a cheap expression over one: it is used up to 4 times)."""
+        """A text cell: neutralised like :func:`neutralise` (unless ``neutral`` is False),
+        empty as NULL (``sql`` is a column of the inner query or a cheap expression over one:
+        it is used up to 4 times)."""
+        if not self.neutral:
+            return f"NULLIF({sql}, '')"
         return (
             f"CASE WHEN ascii({sql}) IN ({FORMULA_FIRST_ASCII})"
             f" OR ascii({sql}) >= {FORMULA_FIRST_NON_ASCII}"
@@ -586,9 +640,11 @@ def inner_query(queryset, columns, fields, ordered=True):
     return f"{sql} OFFSET 0", list(params)
 
 
-def copy_query(queryset, columns, types=False):
+def copy_query(queryset, columns, xlsx=False):
     """``(sql, params)``: the SELECT of the CSV's cells for ``queryset``, in ``columns``'
-    order: an outer SELECT formatting the plain values of :func:`inner_query`.
+    order: an outer SELECT formatting the plain values of :func:`inner_query`; with
+    ``xlsx``, the XLSX's cells: text not neutralised (dates stay text, see
+    :func:`copy_row_chunks`).
 
     The first field is the row's form_data where only Python formats it (see
     :func:`copy_csv_stream`); with ``types``, the second says which editor fields' cells are
@@ -621,9 +677,6 @@ def copy_query(queryset, columns, types=False):
         "c_title": "page__title",
         "c_submitted": "submit_time",
         "c_status": "status",
-        "c_name": "name",
-        "c_email": "email",
-        "c_phone": "phone",
         "c_consented": "consent_given_at",
         "c_consent_text": "consent_text",
         "c_language": "consent_language",
@@ -636,7 +689,7 @@ def copy_query(queryset, columns, types=False):
         "c_data": "form_data",
     }
     inner, inner_params = inner_query(queryset, columns, fields)
-    sql = SqlBuilder()
+    sql = SqlBuilder(neutral=not xlsx)
     # First: the submission's form_data where only Python formats some of its answers the
     # Python way (NULL, so an empty field, for all others); see copy_csv_stream(). Most
     # submissions hold only text answers: one jsonpath test per row, the answer by answer
@@ -657,7 +710,7 @@ def copy_query(queryset, columns, types=False):
         ]
     )
     selected = [f"CASE WHEN {inexact} THEN t.c_data::text END"]
-    if types:
+    if xlsx:
         # Where row_chunks() gives an int, float or Decimal: a JSON number, or a number
         # field's text that NUMBER matches (non-ASCII digits are rows Python formats).
         flags = []
@@ -685,9 +738,6 @@ def copy_query(queryset, columns, types=False):
         "status": sql.label(
             "t.c_status", {v: str(label) for v, label in SubmissionStatus.choices}
         ),
-        "name": sql.text("t.c_name"),
-        "email": sql.text("t.c_email"),
-        "phone": sql.text("t.c_phone"),
         "consent_given_at": sql.local_time("t.c_consented", tz_name),
         "consent_text": sql.text("t.c_consent_text"),
         "consent_language": sql.text("t.c_language"),
@@ -710,9 +760,9 @@ def copy_query(queryset, columns, types=False):
     return statement, [*sql.params, *inner_params]
 
 
-def copy_csv_stream(queryset):
+def copy_csv_stream(queryset, dialect=csv.excel):
     """The CSV file as a generator of bytes made by PostgreSQL's COPY, or None if the
-    database is not PostgreSQL.
+    database is not PostgreSQL. ``dialect``'s delimiter is COPY's (``;`` for ExcelDanish).
 
     Each row COPY sends starts with one extra field: empty, or the submission's form_data
     where some answer is one only Python formats its way (see "PostgreSQL: COPY"). Those
@@ -724,7 +774,11 @@ def copy_csv_stream(queryset):
     columns = export_columns(queryset)
     header = [neutralise(column.label) for column in columns]
     sql, params = copy_query(queryset, columns)
-    statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
+    delimiter = dialect.delimiter
+    if delimiter not in COPY_DELIMITERS:
+        raise ValueError(f"COPY writes no CSV with the delimiter {delimiter!r}")
+    statement = f"COPY ({sql}) TO STDOUT (FORMAT csv, DELIMITER {COPY_DELIMITERS[delimiter]})"
+    first = delimiter.encode()
     fixed = len(FIXED_KEYS)
     form_fields = [
         (column.key, column.field_type == "number") for column in columns if column.is_form_field
@@ -733,17 +787,18 @@ def copy_csv_stream(queryset):
 
     def python_row(line):
         """A row COPY marked (without its LF), its editor fields formatted by Python."""
-        [data, *cells] = next(csv.reader(io.StringIO(bytes(line).decode(), newline="")))
+        text = io.StringIO(bytes(line).decode(), newline="")
+        [data, *cells] = next(csv.reader(text, dialect))
         get = (json.loads(data) or {}).get
         cells[fixed:] = [form_value(get(key), number) for key, number in form_fields]
         buffer = io.StringIO()
-        csv.writer(buffer).writerow(cells)
+        csv.writer(buffer, dialect).writerow(cells)
         return buffer.getvalue()[:-2].encode()
 
     def stream():
         buffer = io.StringIO()
         buffer.write("\ufeff")
-        csv.writer(buffer).writerow(header)
+        csv.writer(buffer, dialect).writerow(header)
         yield buffer.getvalue().encode()
         # cursor.cursor: the psycopg 3 cursor under Django's wrapper, which binds COPY's
         # parameters client-side (COPY itself takes none). JIT compiling this wide SELECT
@@ -756,7 +811,7 @@ def copy_csv_stream(queryset):
                     for row in copy:
                         if row[-1:] != b"\n":
                             raise RuntimeError("COPY sent part of a row")
-                        rows.append(row[1:-1] if row[:1] == b"," else python_row(row[:-1]))
+                        rows.append(row[1:-1] if row[:1] == first else python_row(row[:-1]))
                         if len(rows) == CHUNK_SIZE:
                             yield b"\r\n".join(rows) + b"\r\n"
                             rows = []
@@ -768,36 +823,86 @@ def copy_csv_stream(queryset):
     return stream()
 
 
-def csv_export_stream(queryset, use_copy=None):
-    """The CSV export of ``queryset``: made by COPY on PostgreSQL (unless ``use_copy`` or the
-    ``FORMS_EXPORT_COPY`` setting is False), else by the Python pipeline."""
+def csv_export_stream(queryset, use_copy=None, dialect=csv.excel):
+    """The CSV export of ``queryset`` in ``dialect``: made by COPY on PostgreSQL (unless
+    ``use_copy`` or the ``FORMS_EXPORT_COPY`` setting is False), else by the Python
+    pipeline."""
     if use_copy is None:
         use_copy = getattr(settings, "FORMS_EXPORT_COPY", True)
-    stream = copy_csv_stream(queryset) if use_copy else None
-    return csv_stream(queryset) if stream is None else stream
+    stream = copy_csv_stream(queryset, dialect) if use_copy else None
+    return csv_stream(queryset, dialect) if stream is None else stream
 
 
 def copy_row_chunks(queryset, columns, xml=False):
-    """:func:`row_chunks` made from PostgreSQL's COPY, or None if the database is not
-    PostgreSQL: lists of up to CHUNK_SIZE rows, each a list of cells as row_chunks() gives
-    them (the id and every number cell an int or Decimal, other cells text, "" for empty);
-    with ``xml``, each chunk's worksheet XML instead, the same as :func:`xlsx_chunk` of it.
+    """``row_chunks(queryset, columns, xlsx=True)`` made from PostgreSQL's COPY, or None if
+    the database is not PostgreSQL: lists of up to CHUNK_SIZE rows, each a list of cells as
+    row_chunks() gives them for the XLSX (the id and every number cell an int or Decimal,
+    the times datetimes and the retention date a date, other cells text as stored, "" for
+    empty); with ``xml``, each chunk's worksheet XML instead, the same as :func:`xlsx_chunk`
+    of it.
 
-    The cells are the CSV's (see "PostgreSQL: COPY"), parsed by ``csv.reader``; the query's
+    The cells are the CSV's without neutralisation (see "PostgreSQL: COPY"), parsed by
+    ``csv.reader``, the times and date made date cells from their text; the query's
     second field says which editor fields' cells are numbers, and rows COPY marks get their
     editor fields from the Python pipeline's own formatter, as in :func:`copy_csv_stream`.
     Everything is prepared before this returns; nothing is read before the first chunk.
     """
     if connections[queryset.db].vendor != "postgresql":
         return None
-    sql, params = copy_query(queryset, columns, types=True)
+    sql, params = copy_query(queryset, columns, xlsx=True)
     statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
     fixed = len(FIXED_KEYS)
     form_fields = [
         (column.key, column.field_type == "number") for column in columns if column.is_form_field
     ]
-    form_value = form_value_formatter(_("Yes"), _("No"))
+    form_value = form_value_formatter(_("Yes"), _("No"), neutral=False)
     reader = csv.reader
+    # The times (YYYY-MM-DD HH:MM) and the date (YYYY-MM-DD) as text: made date cells, once
+    # per distinct text of an export.
+    *times, retain = [FIXED_KEYS.index(key) for key in XLSX_DATE_KEYS]
+    moments = {"": ""}
+    days = {"": ""}
+    moment_cells = {"": ""}
+    day_cells = {"": ""}
+
+    def moment(text):
+        try:
+            return moments[text]
+        except KeyError:
+            if len(moments) > 4096:
+                moments.clear()
+                moments[""] = ""
+            value = moments[text] = datetime.datetime.fromisoformat(text)
+            return value
+
+    def day(text):
+        try:
+            return days[text]
+        except KeyError:
+            if len(days) > 4096:
+                days.clear()
+                days[""] = ""
+            value = days[text] = datetime.date.fromisoformat(text)
+            return value
+
+    def moment_cell(text):
+        try:
+            return moment_cells[text]
+        except KeyError:
+            if len(moment_cells) > 4096:
+                moment_cells.clear()
+                moment_cells[""] = ""
+            value = DATETIME_OPEN + datetime_serial(moment(text)) + NUM_CLOSE
+            moment_cells[text] = value
+            return value
+
+    def day_cell(text):
+        try:
+            return day_cells[text]
+        except KeyError:
+            value = day_cells[text] = DATE_OPEN + date_serial(day(text)) + NUM_CLOSE
+            return value
+
     # The policy version is a number in row_chunks() (the CSV's text of it here).
     policy = FIXED_KEYS.index("policy_version")
     versions = {str(version): version for version in queryset.policy_versions().values()}
@@ -818,6 +923,9 @@ def copy_row_chunks(queryset, columns, xml=False):
             del row[:2]
             row[0] = int(row[0])
             row[policy] = versions.get(row[policy], row[policy])
+            for index in times:
+                row[index] = moment(row[index])
+            row[retain] = day(row[retain])
             if data:
                 get = (json.loads(data) or {}).get
                 row[fixed:] = [form_value(get(key), number) for key, number in form_fields]
@@ -850,6 +958,13 @@ def copy_row_chunks(queryset, columns, xml=False):
             del row[:2]
             row[0] = NUM_OPEN + row[0] + NUM_CLOSE
             numbers = 1
+            for index in times:
+                if row[index]:
+                    row[index] = moment_cell(row[index])
+                    numbers += 1
+            if row[retain]:
+                row[retain] = day_cell(row[retain])
+                numbers += 1
             version = row[policy]
             if version:
                 version = row[policy] = version_cells.get(version, version)
@@ -937,29 +1052,44 @@ XLSX_PARTS = {
         'relationships/styles" Target="styles.xml"/>'
         "</Relationships>"
     ),
+    # Cell styles (cellXfs, by index): 0 plain, 1 a time (dd-mm-yyyy hh:mm), 2 a date
+    # (dd-mm-yyyy), 3 the header (bold). Danish Excel shows both formats as written.
     "xl/styles.xml": (
         f'<styleSheet xmlns="{MAIN_NS}">'
-        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<numFmts count="2"><numFmt numFmtId="164" formatCode="dd-mm-yyyy hh:mm"/>'
+        '<numFmt numFmtId="165" formatCode="dd-mm-yyyy"/></numFmts>'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
         '<fills count="2"><fill><patternFill patternType="none"/></fill>'
         '<fill><patternFill patternType="gray125"/></fill></fills>'
         '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
         "</cellStyleXfs>"
-        '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
         "</cellXfs>"
         '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
         "</styleSheet>"
     ),
 }
+DATETIME_STYLE, DATE_STYLE, HEADER_STYLE = 1, 2, 3
+# Spreadsheet serial dates: days since 1899-12-30 (Excel's 1900 system, past its 1900 bug).
+EXCEL_EPOCH = datetime.date(1899, 12, 30).toordinal()
 # Characters XML 1.0 does not allow (control characters, lone surrogates, U+FFFE/U+FFFF):
 # dropped from text cells, as openpyxl drops the control characters.
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 TEXT_OPEN = '<c t="inlineStr"><is><t xml:space="preserve">'
 TEXT_CLOSE = "</t></is></c>"
+HEADER_OPEN = f'<c t="inlineStr" s="{HEADER_STYLE}"><is><t xml:space="preserve">'
+DATETIME_CELL = f'<c s="{DATETIME_STYLE}"><v>'
+DATE_CELL = f'<c s="{DATE_STYLE}"><v>'
 EMPTY_CELL = "<c/>"
 # Markers for xlsx_chunk: characters XML forbids, so they are never part of a value it
 # writes (a chunk with any such character in a value is built cell by cell instead).
 CELL, ROW, NUM_OPEN, NUM_CLOSE, EMPTY = "\x01", "\x02", "\x03", "\x04", "\x05"
+DATETIME_OPEN, DATE_OPEN = "\x06", "\x0e"  # closed by NUM_CLOSE
 MARKERS = XML_ILLEGAL
 XML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
 
@@ -984,14 +1114,35 @@ def number_text(value):
     return None
 
 
+def datetime_serial(moment):
+    """A naive datetime (to the minute) as a spreadsheet's serial number, as text."""
+    return repr(moment.toordinal() - EXCEL_EPOCH + (moment.hour * 60 + moment.minute) / 1440)
+
+
+def date_serial(day):
+    """A date as a spreadsheet's serial number, as text."""
+    return str(day.toordinal() - EXCEL_EPOCH)
+
+
 def xlsx_cell(value):
-    """One cell's XML: a number, an inline string, or an empty cell."""
+    """One cell's XML: a number, a time or a date (a number with its style), an inline
+    string, or an empty cell. Never a formula: a worksheet has none."""
     if value is None or value == "":
         return EMPTY_CELL
     number = number_text(value)
     if number is not None:
         return f"<c><v>{number}</v></c>"
+    if value.__class__ is datetime.datetime:
+        return f"{DATETIME_CELL}{datetime_serial(value)}</v></c>"
+    if value.__class__ is datetime.date:
+        return f"{DATE_CELL}{date_serial(value)}</v></c>"
     return f"{TEXT_OPEN}{xml_text(str(value))}{TEXT_CLOSE}"
+
+
+def xlsx_header(labels):
+    """The header row's XML: bold inline strings."""
+    cells = "".join(f"{HEADER_OPEN}{xml_text(label)}{TEXT_CLOSE}" for label in labels)
+    return f"<row>{cells}</row>"
 
 
 def xlsx_rows(rows):
@@ -1013,6 +1164,8 @@ def marked_rows_xml(joined, empty):
     return (
         ("<row>" + TEXT_OPEN + joined + TEXT_CLOSE + "</row>")
         .replace(TEXT_OPEN + NUM_OPEN, "<c><v>")
+        .replace(TEXT_OPEN + DATETIME_OPEN, DATETIME_CELL)
+        .replace(TEXT_OPEN + DATE_OPEN, DATE_CELL)
         .replace(NUM_CLOSE + TEXT_CLOSE, "</v></c>")
         .replace(TEXT_OPEN + empty + TEXT_CLOSE, EMPTY_CELL)
     )
@@ -1043,6 +1196,12 @@ def xlsx_chunk(rows):
             elif value is None:
                 add(EMPTY)
                 markers += 1
+            elif value.__class__ is datetime.datetime:
+                add(DATETIME_OPEN + datetime_serial(value) + NUM_CLOSE)
+                markers += 2
+            elif value.__class__ is datetime.date:
+                add(DATE_OPEN + date_serial(value) + NUM_CLOSE)
+                markers += 2
             else:
                 number = number_text(value)
                 if number is None:
@@ -1058,43 +1217,113 @@ def xlsx_chunk(rows):
     return marked_rows_xml(joined, empty=EMPTY)
 
 
+# Column widths (in characters) by fixed column and by editor field type; other columns
+# are as wide as their header, within XLSX_WIDTH_RANGE. The header's filter button needs 3.
+XLSX_FIXED_WIDTHS = {
+    "id": 8,
+    "received": 17,
+    "consent_given_at": 17,
+    "consent_text": 50,
+    "retain_until": 13,
+    "retention_reason": 40,
+    "photos": 40,
+}
+XLSX_FIELD_WIDTHS = {
+    "email": 30,
+    "multiline": 50,
+    "date": 13,
+    "datetime": 17,
+    "number": 12,
+    "tel": 18,
+    "url": 30,
+}
+XLSX_WIDTH_RANGE = (10, 40)
+
+
+def column_width(column):
+    """A column's width in the XLSX, from its kind and its header's length."""
+    known = XLSX_FIELD_WIDTHS if column.is_form_field else XLSX_FIXED_WIDTHS
+    width = known.get(column.field_type if column.is_form_field else column.key)
+    lowest, highest = XLSX_WIDTH_RANGE
+    fitted = min(max(len(column.label) + 3, lowest), highest)
+    return fitted if width is None else max(width, min(fitted, highest))
+
+
+def column_letters(number):
+    """A spreadsheet's column letters for the 1-based column ``number`` (1: A, 27: AA)."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
 def xlsx_stream(queryset, use_copy=None):
     """The XLSX file as a generator of bytes, zipped as it is written.
 
-    One worksheet, its header and rows as :func:`csv_stream` has them (numbers as numbers,
-    everything else as inline text), written a chunk of rows at a time. The rows come from
-    COPY on PostgreSQL (:func:`copy_row_chunks`, unless ``use_copy`` or the
-    ``FORMS_EXPORT_COPY`` setting is False), else from :func:`row_chunks`: the same cells.
-    The zip entries are plain (not Zip64) deflate streams, which every spreadsheet opens; a
-    worksheet over 4 GiB (tens of millions of rows) stops the download with an error instead.
+    One worksheet, its header and rows as :func:`csv_stream` has them but for the cells a
+    spreadsheet types itself: numbers as numbers, the times and the retention date as date
+    cells (serial numbers with a dd-mm-yyyy [hh:mm] format), everything else as inline text
+    as it is stored (no ``'`` in front: an inline string is never a formula, and the
+    worksheet has no formula element at all). The header is bold, frozen above the rows and
+    carries an autofilter over the whole table; each column has a width for its kind.
+    Written a chunk of rows at a time. The rows come from COPY on PostgreSQL
+    (:func:`copy_row_chunks`, unless ``use_copy`` or the ``FORMS_EXPORT_COPY`` setting is
+    False), else from :func:`row_chunks`: the same cells.
+
+    The worksheet comes before the workbook part in the zip: the workbook names the
+    autofilter's range (``_xlnm._FilterDatabase``, as Excel writes it), which needs the row
+    count. The zip entries are plain (not Zip64) deflate streams, which every spreadsheet
+    opens; a worksheet over 4 GiB (tens of millions of rows) stops the download with an
+    error instead.
     """
     if use_copy is None:
         use_copy = getattr(settings, "FORMS_EXPORT_COPY", True)
     columns = export_columns(queryset)
-    header = [neutralise(column.label) for column in columns]
     pieces = copy_row_chunks(queryset, columns, xml=True) if use_copy else None
     if pieces is None:
-        pieces = map(xlsx_chunk, row_chunks(queryset, columns))
-    title = xml_text(_("Submissions")[:31]).replace('"', "&quot;")
-    workbook = (
-        f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets>'
-        f'<sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        pieces = map(xlsx_chunk, row_chunks(queryset, columns, xlsx=True))
+    title = _("Submissions")[:31]
+    last_column = column_letters(len(columns))
+    widths = "".join(
+        f'<col min="{number}" max="{number}" width="{column_width(column)}" customWidth="1"/>'
+        for number, column in enumerate(columns, 1)
     )
+    rows = [1]  # the header's, then each chunk's
 
     def worksheet():
-        yield (XML_HEAD + f'<worksheet xmlns="{MAIN_NS}"><sheetData>').encode()
-        yield xlsx_rows([header]).encode()
+        yield (
+            XML_HEAD + f'<worksheet xmlns="{MAIN_NS}">'
+            '<sheetViews><sheetView workbookViewId="0">'
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+            "</sheetView></sheetViews>"
+            f"<cols>{widths}</cols><sheetData>" + xlsx_header([column.label for column in columns])
+        ).encode()
         for piece in pieces:
+            rows.append(piece.count("<row>"))
             yield piece.encode()
-        yield b"</sheetData></worksheet>"
+        yield f'</sheetData><autoFilter ref="A1:{last_column}{sum(rows)}"/></worksheet>'.encode()
+
+    def workbook():
+        name = title.replace("'", "''")
+        yield (
+            XML_HEAD + f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets>'
+            f'<sheet name="{xml_text(title).replace(chr(34), "&quot;")}" sheetId="1"'
+            ' r:id="rId1"/></sheets><definedNames>'
+            '<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+            + xml_text(f"'{name}'!$A$1:${last_column}${sum(rows)}")
+            + "</definedName></definedNames></workbook>"
+        ).encode()
 
     modified = timezone.localtime().replace(tzinfo=None)
     mode = stat.S_IFREG | 0o600
-    parts = {**XLSX_PARTS, "xl/workbook.xml": workbook}
     files = [
-        (name, modified, mode, ZIP_32, [(XML_HEAD + xml).encode()]) for name, xml in parts.items()
+        (name, modified, mode, ZIP_32, [(XML_HEAD + xml).encode()])
+        for name, xml in XLSX_PARTS.items()
     ]
     files.append(("xl/worksheets/sheet1.xml", modified, mode, ZIP_32, worksheet()))
+    files.append(("xl/workbook.xml", modified, mode, ZIP_32, workbook()))
     return stream_zip(
         files,
         chunk_size=ZIP_CHUNK_BYTES,
@@ -1104,7 +1333,9 @@ def xlsx_stream(queryset, use_copy=None):
 
 
 def export_filename(export_format):
-    return f"henvendelser-{timezone.localdate():%Y-%m-%d}.{export_format}"
+    """``henvendelser-<date>.csv``, ``…-excel.csv`` (semicolons) or ``….xlsx``."""
+    name = f"henvendelser-{timezone.localdate():%Y-%m-%d}"
+    return f"{name}-excel.csv" if export_format == CSV_EXCEL else f"{name}.{export_format}"
 
 
 def bad_request(message):
@@ -1116,7 +1347,7 @@ def export_view(request):
     require_any_site(request.user, EXPORT)
     export_format = request.GET.get("format", CSV)
     if export_format not in FORMATS:
-        return bad_request(_("Unknown export format. Choose csv or xlsx."))
+        return bad_request(_("Unknown export format. Choose csv, csv-excel or xlsx."))
     filterset, queryset = filtered_submissions(request, EXPORT)
     if filterset.is_bound and not filterset.is_valid():
         # Never fall back to "everything" when the filter the user sees was not applied.
@@ -1124,9 +1355,10 @@ def export_view(request):
     StaffAction.record_per_site(
         StaffAction.Action.EXPORT, queryset, user=request.user, detail=export_format
     )
-    if export_format == CSV:
+    if export_format in CSV_DIALECTS:
         response = StreamingHttpResponse(
-            csv_export_stream(queryset), content_type=CSV_CONTENT_TYPE
+            csv_export_stream(queryset, dialect=CSV_DIALECTS[export_format]),
+            content_type=CSV_CONTENT_TYPE,
         )
     else:
         response = StreamingHttpResponse(xlsx_stream(queryset), content_type=XLSX_CONTENT_TYPE)

@@ -25,6 +25,7 @@ from wagtail.models import Revision
 from ..models import FormSubmission, LegalHoldCategory, StaffAction, SubmissionStatus
 from ..permissions import CHANGE, DELETE, EXPORT, VIEW, submissions_for, user_can
 from ..permissions import submission_permission_policy as policy
+from .export import EXPORT_MENU
 from .queries import DEFAULT_ORDERING, SEARCH_PARAM, SubmissionFilter, search
 
 
@@ -111,11 +112,11 @@ class InboxView(IndexView):
         buttons = []
         if policy.user_has_permission(user, EXPORT):
             export_url = reverse("henvendelser:export")
-            for label, fmt in ((_("Export CSV"), "csv"), (_("Export Excel"), "xlsx")):
+            for label, fmt in EXPORT_MENU:  # CSV, CSV for Danish Excel (semicolons), XLSX
                 query["format"] = fmt
                 buttons.append(
                     HeaderButton(
-                        label, url=f"{export_url}?{query.urlencode()}", icon_name="download"
+                        str(label), url=f"{export_url}?{query.urlencode()}", icon_name="download"
                     )
                 )
         buttons.append(

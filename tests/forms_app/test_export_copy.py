@@ -6,6 +6,7 @@ off (the Python pipeline, which SQLite always uses and which the other export te
 cell by cell).
 """
 
+import csv
 import datetime
 import io
 import zipfile
@@ -260,6 +261,42 @@ class TestCopyEqualsPython:
         assert copied.count(b"\r\n") == 1  # the header only
 
 
+class TestCopyDanishExcel:
+    """``format=csv-excel``: COPY with DELIMITER ';' writes the Python pipeline's file too."""
+
+    @pytest.mark.parametrize("params", FILTERS)
+    def test_superuser_both_sites(self, client, settings, superuser, varied, params):
+        client.force_login(superuser)
+        copied, python = both(client, settings, format="csv-excel", **params)
+        assert copied == python
+        assert copied.startswith("\ufeff".encode())
+
+    def test_every_row_and_value(self, client, settings, superuser, varied):
+        client.force_login(superuser)
+        copied, python = both(client, settings, format="csv-excel")
+        assert copied == python
+        text = copied.decode("utf-8-sig")
+        header, *rows = csv.reader(io.StringIO(text, newline=""), export.ExcelDanish)
+        assert len(rows) == len(varied)
+        navn = header.index("Navn")
+        names = {row[navn] for row in rows}
+        # Semicolons, commas, quotes and newlines survive; formulas keep their apostrophe.
+        assert {"a,b;c", "semi;colon", 'Han sagde "hej"', "linje 1\r\nlinje 2"} <= names
+        assert {"'=1+1", "'+45 12 34 56 78", "'\uff1dHYPERLINK()"} <= names
+        assert '"semi;colon"' in text and ";a,b;c;" not in text
+        # Rows end in CRLF, outside quotes.
+        assert copied.count(b"\r\n") >= len(varied) + 1
+
+    @pytest.mark.parametrize("answer", [1.5, {"a": 1}, ["x;y", None], "3 værelser"])
+    def test_rows_python_formats(self, client, settings, superuser, varied, answer):
+        submission = varied[3]
+        submission.form_data = {**submission.form_data, "navn": answer, "adresse": "a;b"}
+        submission.save(update_fields=["form_data"])
+        client.force_login(superuser)
+        copied, python = both(client, settings, format="csv-excel")
+        assert copied == python
+
+
 class TestScopeAndAudit:
     def test_site_isolation(self, client, settings, vvs_staff, el_staff, varied):
         vvs_ids = {s.pk for s in varied if s.site.root_page.slug == "mihvvs"}
@@ -433,24 +470,31 @@ class TestXlsxFromCopy:
         number_cells = {row[number] for row in rows}
         assert {(-7, int), (-4, int), (3, int), (-7.5, float), (3.5, float)} <= number_cells
         assert {("abc", str), (None, type(None))} <= number_cells
-        # Every fixed cell but the id and the policy version is text; hostile text is
-        # neutralised.
+        # Every fixed cell but the id, the policy version and the dates is text; hostile text
+        # is as typed (inline strings are never formulas).
         policy = export.FIXED_KEYS.index("policy_version")
+        dates = {export.FIXED_KEYS.index(key) for key in export.XLSX_DATE_KEYS}
         for row in rows:
-            kinds = {kind for index, (_v, kind) in enumerate(row[1:number], 1) if index != policy}
+            kinds = {
+                kind
+                for index, (_v, kind) in enumerate(row[1:number], 1)
+                if index != policy and index not in dates
+            }
             assert kinds <= {str, type(None)}
             assert row[policy][1] in (int, type(None))
-        names = {row[export.FIXED_KEYS.index("name")][0] for row in rows}
-        assert "'=1+1" in names and "'\uff1dHYPERLINK()" in names
+            assert {row[index][1] for index in dates} <= {datetime.datetime, type(None)}
+        names = {row[labels.index("Navn")][0] for row in rows}
+        assert "=1+1" in names and "\uff1dHYPERLINK()" in names
+        assert "'=1+1" not in names and "'\uff1dHYPERLINK()" not in names
 
     @pytest.mark.parametrize("params", [{}, {"ordering": "name"}, {"q": "søren"}])
     def test_rows_are_row_chunks(self, superuser, varied, params, monkeypatch):
-        """The parsed rows are row_chunks()'s: the same values of the same types."""
+        """The parsed rows are row_chunks()'s for the XLSX: the same values of the same types."""
         monkeypatch.setattr(export, "CHUNK_SIZE", 5)
         queryset = queryset_for(superuser, **params)
         columns = export.export_columns(queryset)
         copied = list(export.copy_row_chunks(queryset, columns))
-        python = list(export.row_chunks(queryset, columns))
+        python = list(export.row_chunks(queryset, columns, xlsx=True))
         assert copied == python
         assert [[list(map(type, row)) for row in c] for c in copied] == [
             [list(map(type, row)) for row in c] for c in python

@@ -92,7 +92,7 @@ def test_a_published_policy_change_shows_on_the_very_next_get(client, quote_page
     policy.slug = "persondata-2031"
     policy.save_revision().publish()
     html = get(client).content.decode()
-    assert "persondatapolitik 2031</a>" in html
+    assert "persondatapolitik 2031 <span" in html
     assert 'href="/persondata-2031/"' in html
 
 

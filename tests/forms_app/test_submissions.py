@@ -43,7 +43,8 @@ class TestValidQuote:
     ):
         response = post_quote(quote_data, {"billeder_af_installationen": three_photos()})
         assert response.status_code == 302
-        assert response["Location"] == "/tilbud/tak/"
+        # The thank-you page, with the signed reference number of the submission.
+        assert response["Location"].startswith("/tilbud/tak/?ref=")
 
         submission = FormSubmission.objects.get()
         assert submission.site == vvs_site
