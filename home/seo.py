@@ -419,7 +419,7 @@ def disallowed_paths(request, site):
             with translation.override(code):
                 paths.append(reverse("cookie_settings"))
         for root in site_roots(site).live():
-            for page in root.get_descendants(inclusive=True).live().specific():
+            for page in root.get_descendants(inclusive=True).live().public().specific():
                 thank_you_url = getattr(page, "thank_you_url", None)
                 if callable(thank_you_url):
                     paths.append(urlsplit(thank_you_url(request)).path)

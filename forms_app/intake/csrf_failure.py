@@ -14,6 +14,7 @@ to render, Django's own page is shown rather than an error.
 """
 
 import logging
+from urllib.parse import urlsplit
 
 import django.forms
 from django.template.response import TemplateResponse
@@ -32,11 +33,30 @@ TEMPLATE = "forms_app/csrf_failure.html"
 
 def csrf_failure(request, reason=""):
     try:
-        response = form_again(request) or friendly_page(request)
+        # The form comes back filled in only for a post that provably came from this site:
+        # otherwise another website could make our page show our form with answers it chose
+        # (its own e-mail address, say) and the visitor might send it.
+        same_site = posted_from_this_site(request)
+        response = (form_again(request) if same_site else None) or friendly_page(request)
         return response.render()
     except Exception:
         logger.exception("The friendly CSRF failure page failed; Django's own is shown")
         return django_csrf_failure(request, reason)
+
+
+def posted_from_this_site(request):
+    """Whether the browser says the post came from a page of this very host: its ``Origin``
+    (sent with every form post by current browsers), else ``Sec-Fetch-Site``, else the
+    ``Referer``. Without any of them, or with another site's, it did not."""
+    host = request.get_host().lower()
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is not None:
+        return origin.lower() == f"{request.scheme}://{host}"
+    fetch_site = request.META.get("HTTP_SEC_FETCH_SITE")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    return bool(referer.netloc) and referer.netloc.lower() == host
 
 
 def company_for(request):

@@ -149,6 +149,20 @@ class PublicBoundField(BoundField):
             described = f"{described} {self.auto_id}_photos".strip()
         return described
 
+    @property
+    def group_describedby(self):
+        """For a group of radio buttons or checkboxes (rendered as a fieldset, whose inputs
+        Django gives no ``aria-describedby``): the ids of its help text and error, for the
+        fieldset, so a screen reader reads them with the group."""
+        if not self.auto_id:
+            return ""
+        ids = []
+        if self.help_text:
+            ids.append(f"{self.auto_id}_helptext")
+        if self.errors:
+            ids.append(f"{self.auto_id}_error")
+        return " ".join(ids)
+
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         if self.errors and not (widget or self.field.widget).is_hidden:

@@ -144,6 +144,40 @@ def test_a_required_dropdown_starts_with_an_empty_choose_option(
     assert post_quote({**quote_data, "hvornaar": "Hurtigst muligt"}).status_code == 302
 
 
+@pytest.mark.parametrize("field_type", ["radio", "checkboxes"])
+def test_a_group_of_options_is_a_named_fieldset_tied_to_its_help_and_error(
+    client, quote_page, post_quote, quote_data, field_type
+):
+    quote_page.form_fields.add(
+        FormField(
+            label="Hvornår passer det",
+            clean_name="hvornaar",
+            field_type=field_type,
+            required=True,
+            choices="Formiddag\nEftermiddag",
+            help_text="Vælg det, der passer bedst.",
+            sort_order=50,
+        )
+    )
+    quote_page.save_revision().publish()
+    html = post_quote(quote_data).content.decode()  # left empty: refused
+    group = re.search(r'<fieldset class="form-field__group"[^>]*>.*?</fieldset>', html, re.S)
+    assert group, "the options are not a fieldset"
+    group = group.group(0)
+    # Named by its legend, with help and error read with the group.
+    assert "<legend>Hvornår passer det" in group
+    opening = re.match(r"<fieldset[^>]*>", group).group(0)
+    assert attribute(opening, "aria-describedby").split() == [
+        "id_hvornaar_helptext",
+        "id_hvornaar_error",
+    ]
+    assert 'id="id_hvornaar_helptext"' in group and 'id="id_hvornaar_error"' in group
+    # Each option is marked invalid.
+    options = re.findall(r'<input type="(?:radio|checkbox)" name="hvornaar"[^>]*>', group)
+    assert len(options) == 2
+    assert all(attribute(option, "aria-invalid") == "true" for option in options)
+
+
 # -- 2. errors that can be followed ----------------------------------------------------------
 
 
@@ -247,7 +281,10 @@ def test_csrf_failure_shows_the_form_again_with_what_was_typed(
     # The tab was restored after the browser restarted: no CSRF cookie, the page's old form.
     posted = {**quote_data, "mih_hp": "", "mih_bevis": "gammel"}
     response = csrf_client.post(
-        "/tilbud/", {**posted, "billeder_af_installationen": two_photos()}, HTTP_HOST=HOST
+        "/tilbud/",
+        {**posted, "billeder_af_installationen": two_photos()},
+        HTTP_HOST=HOST,
+        HTTP_ORIGIN=f"http://{HOST}",
     )
     assert response.status_code == 403
     html = response.content.decode()
@@ -288,7 +325,10 @@ def test_csrf_failure_shows_the_form_again_with_what_was_typed(
 @override_settings(CSRF_FAILURE_VIEW=CSRF_VIEW)
 def test_csrf_failure_on_the_english_form_is_english(csrf_client, quote_page):
     response = csrf_client.post(
-        "/en/get-a-quote/", {"navn": "Mette", "samtykke": "on"}, HTTP_HOST=HOST
+        "/en/get-a-quote/",
+        {"navn": "Mette", "samtykke": "on"},
+        HTTP_HOST=HOST,
+        HTTP_SEC_FETCH_SITE="same-origin",
     )
     assert response.status_code == 403
     html = response.content.decode()
@@ -310,6 +350,28 @@ def test_csrf_failure_elsewhere_gives_a_friendly_page(csrf_client, vvs_site, pat
 
 
 @override_settings(CSRF_FAILURE_VIEW=CSRF_VIEW)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_ORIGIN": "null"},
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_REFERER": "https://evil.example/form.html"},
+        {},  # nothing says where it came from
+    ],
+)
+def test_csrf_failure_from_another_site_gives_nothing_back(csrf_client, quote_page, headers):
+    # Another website posting to our form must not get our page to show our form filled in
+    # with answers it chose (its own e-mail address for the receipt, say).
+    data = {"navn": "Mette", "e_mail": "attacker@evil.example", "samtykke": "on"}
+    response = csrf_client.post("/tilbud/", data, HTTP_HOST=HOST, **headers)
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert da("The page had expired") in html
+    assert "attacker@evil.example" not in html and "Mette" not in html
+
+
+@override_settings(CSRF_FAILURE_VIEW=CSRF_VIEW)
 def test_csrf_failure_on_a_restricted_form_page_keeps_nothing(csrf_client, quote_page):
     from wagtail.models import PageViewRestriction
 
@@ -325,7 +387,9 @@ def test_csrf_failure_on_a_restricted_form_page_keeps_nothing(csrf_client, quote
 def test_csrf_failure_never_errors(csrf_client, quote_page, monkeypatch):
     """Should the friendly page fail, Django's own 403 is shown, never a 500."""
     monkeypatch.setattr(FormPage, "render_form", lambda *a, **k: 1 / 0)
-    response = csrf_client.post("/tilbud/", {"navn": "Mette"}, HTTP_HOST=HOST)
+    response = csrf_client.post(
+        "/tilbud/", {"navn": "Mette"}, HTTP_HOST=HOST, HTTP_ORIGIN=f"http://{HOST}"
+    )
     assert response.status_code == 403
 
 

@@ -121,6 +121,20 @@ def test_robots_names_the_sites_own_sitemap_and_keeps_crawlers_out_of_admin_and_
     ]
 
 
+def test_robots_does_not_name_a_restricted_forms_paths(client, vvs_site):
+    from wagtail.models import PageViewRestriction
+
+    from forms_app.models import FormPage
+
+    quote = FormPage.objects.descendant_of(vvs_site.root_page).get(slug="tilbud")
+    PageViewRestriction.objects.create(
+        page=quote, restriction_type=PageViewRestriction.PASSWORD, password="hemmelig"
+    )
+    lines = get(client, "/robots.txt", VVS).content.decode().splitlines()
+    assert "Disallow: /tilbud/tak/" not in lines
+    assert "Disallow: /kontakt/tak/" in lines
+
+
 def test_robots_uses_the_scheme_and_port_the_visitor_used(client, sites):
     response = get(client, "/robots.txt", f"{VVS}:8443", secure=True)
     assert f"Sitemap: https://{VVS}:8443/sitemap.xml" in response.content.decode()
