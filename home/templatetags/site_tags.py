@@ -92,3 +92,15 @@ def localized_version(context, page):
 def localized_page(page):
     """The page's translation in the active language, or the page itself."""
     return page.localized if page is not None else None
+
+
+@register.filter
+def tel_href(number):
+    """A phone number as a ``tel:`` link in E.164: spaces and dashes out, and a number
+    without a country code is Danish (+45). The number is shown as written elsewhere."""
+    digits = str(number or "").replace(" ", "").replace("-", "")
+    if not digits:
+        return ""
+    if not digits.startswith("+"):
+        digits = f"+45{digits}"
+    return f"tel:{digits}"

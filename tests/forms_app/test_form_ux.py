@@ -15,6 +15,7 @@ from django.test import Client, override_settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from freezegun import freeze_time
+from wagtail.models import Site
 
 from forms_app.intake import thanks
 from forms_app.intake.forms import autofill_for
@@ -253,8 +254,14 @@ def test_refused_posts_do_not_use_up_the_rate_limit(post_quote, quote_data):
     response = post_quote({**quote_data, "e_mail": "tredje@example.dk"})
     assert response.status_code == 429
     assert FormSubmission.objects.count() == 2
-    # The phone number is a link to call.
+    # The phone number is a link to call, in E.164 whatever way it is written.
     assert '<a href="tel:+4512345678">+45 12 34 56 78</a>' in response.content.decode()
+    company = CompanySettings.for_site(Site.objects.get(hostname=HOST))
+    company.phone = "12 34 56 78"
+    company.save()
+    response = post_quote({**quote_data, "e_mail": "fjerde@example.dk"})
+    assert response.status_code == 429
+    assert '<a href="tel:+4512345678">12 34 56 78</a>' in response.content.decode()
 
 
 @override_settings(FORMS_RATE_LIMIT=1)

@@ -185,6 +185,15 @@ def test_a_danish_number_without_country_code_links_with_plus_45(client, sites):
     assert [href for href, _cls, _text in links] == ["tel:+4570203040", "tel:+4520304050"]
     assert links[0][2].endswith("70 20 30 40")  # shown as written
     assert '<a href="tel:+4570203040">70 20 30 40</a>' in part(html, "footer")
+    # The form pages' own "call us" lines build the link the same way (one filter).
+    quote = client.get("/tilbud/", HTTP_HOST="mihvvs.localhost")
+    assert quote.status_code == 200
+    from django.template import Context, Template
+
+    rendered = Template("{% load site_tags %}{{ n|tel_href }}|{{ m|tel_href }}|{{ e|tel_href }}")
+    assert rendered.render(Context({"n": "70 20 30 40", "m": "+45 12-34-56-78", "e": ""})) == (
+        "tel:+4570203040|tel:+4512345678|"
+    )
 
 
 @pytest.mark.parametrize("language,path", [("da", "/"), ("en", "/en/")])
