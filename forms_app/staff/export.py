@@ -403,7 +403,7 @@ def row_chunks(queryset, columns, xlsx=False):
                     versions.get(revision, ""),
                     "" if retain_until is None else day(retain_until),
                     text(reason),
-                    yes if hold else "",
+                    yes if hold else no,
                     photos.get(pk, ""),
                 ]
                 if data.__class__ is str:
@@ -745,7 +745,9 @@ def copy_query(queryset, columns, xlsx=False):
         "policy_version": sql.label("t.c_revision", versions, default="NULL::text"),
         "retain_until": "to_char(t.c_retain_until, 'YYYY-MM-DD')",
         "retention_reason": sql.text("t.c_reason"),
-        "legal_hold": sql.sql("CASE WHEN t.c_hold THEN NULLIF(%s, '') END", yes),
+        "legal_hold": sql.sql(
+            "CASE WHEN t.c_hold THEN NULLIF(%s, '') ELSE NULLIF(%s, '') END", yes, no
+        ),
         "photos": "t.c_photos",
     }
     form_index = 0

@@ -104,3 +104,9 @@ def tel_href(number):
     if not digits.startswith("+"):
         digits = f"+45{digits}"
     return f"tel:{digits}"
+
+
+@register.filter
+def language_name(code):
+    """A language code as its name in the active language ("da" → "Dansk"), from LANGUAGES."""
+    return dict(settings.LANGUAGES).get(code, code)

@@ -191,7 +191,9 @@ class TestCsv:
         with translation.override("da"):
             assert row["legal_basis"] == str(LegalBasis(submission.legal_basis).label)
         assert row["policy_version"] == "1"
-        assert row["legal_hold"] == ""
+        # "Nej", not blank: a reader cannot tell a blank from a value left out.
+        with translation.override("da"):
+            assert row["legal_hold"] == translation.gettext("No") == "Nej"
         assert submission.policy_page.get_publication(submission.policy_revision_id)[0] == 1
 
     def test_filters_apply(self, client, vvs_staff, submissions):

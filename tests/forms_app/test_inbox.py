@@ -136,6 +136,9 @@ def test_detail_shows_fields_photos_consent_and_retention(staff_client, submissi
     assert reverse("henvendelser:policy", args=[mette.pk]) in html
     assert "Version 1" in html
     assert mette.retention_reason in html
+    # The consent language by name, not as a code ("Sprog: Dansk", not "da").
+    assert mette.consent_language == "da"
+    assert "<dd>Dansk</dd>" in html and "<dd>da</dd>" not in html
 
 
 def test_policy_as_it_was(staff_client, submissions, vvs_site):
