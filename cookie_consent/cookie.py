@@ -36,16 +36,24 @@ class Consent:
 
 
 def read_consent(request):
-    """The visitor's choice from their cookie, or None (absent, forged or expired)."""
+    """The visitor's choice from their cookie, or None (absent, forged or expired).
+
+    Checked once per request: the page cache's key, the banner and the statistics all ask,
+    and each check is an HMAC (remembered on the request with the cookie value it read)."""
     raw = request.COOKIES.get(CONSENT_COOKIE)
     if not raw:
         return None
+    remembered = getattr(request, "_mih_consent", None)
+    if remembered is not None and remembered[0] == raw:
+        return remembered[1]
     try:
         value = signing.TimestampSigner(salt=_SALT).unsign(raw, max_age=max_age_seconds())
         consent_id, epoch, statistics = value.split(":")
-        return Consent(uuid.UUID(consent_id), int(epoch), statistics == "1")
+        consent = Consent(uuid.UUID(consent_id), int(epoch), statistics == "1")
     except (signing.BadSignature, ValueError):
-        return None
+        consent = None
+    request._mih_consent = (raw, consent)
+    return consent
 
 
 def write_consent(response, consent):
