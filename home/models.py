@@ -9,7 +9,7 @@ from bisect import bisect_right
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
@@ -115,9 +115,26 @@ class HomePage(Page):
     intro = models.CharField(
         _("intro"), max_length=300, blank=True, help_text=_("Shown under the page title.")
     )
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "A wide photo of the company's work, shown at the top of the home page. Its "
+            "description (alt text) is read aloud to blind visitors."
+        ),
+    )
     body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
     parent_page_types = ["wagtailcore.Page"]
@@ -377,6 +394,14 @@ class CompanySettings(ClusterableModel, BaseSiteSetting):
         help_text=_("Shown on the English pages; the Danish text is used when this is empty."),
     )
     email = models.EmailField(_("email"), blank=True)
+    reply_within_days = models.PositiveSmallIntegerField(
+        _("reply within (working days)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_(
+            "How soon the company usually answers a form. Visitors are told on the thank-you page."
+        ),
+    )
     opening_hours = models.TextField(
         _("opening hours"), blank=True, help_text=_("One line per day or period.")
     )
@@ -396,6 +421,18 @@ class CompanySettings(ClusterableModel, BaseSiteSetting):
     brand_colour = models.CharField(
         _("brand colour"), max_length=7, default="#0b5394", validators=[validate_brand_colour]
     )
+    favicon = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("favicon"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "A square image shown in the browser tab. Without one, the site's initial on its "
+            "brand colour is shown."
+        ),
+    )
     privacy_policy_page = models.ForeignKey(
         "home.PrivacyPolicyPage",
         verbose_name=_("privacy policy page"),
@@ -406,7 +443,7 @@ class CompanySettings(ClusterableModel, BaseSiteSetting):
         help_text=_("Linked from the footer and from every form's consent text."),
     )
 
-    select_related = ["logo", "privacy_policy_page"]
+    select_related = ["logo", "favicon", "privacy_policy_page"]
 
     panels = [
         MultiFieldPanel(
@@ -424,6 +461,7 @@ class CompanySettings(ClusterableModel, BaseSiteSetting):
                 FieldPanel("city"),
                 FieldPanel("phone"),
                 FieldPanel("email"),
+                FieldPanel("reply_within_days"),
                 FieldPanel("opening_hours"),
                 FieldPanel("opening_hours_en"),
             ],
@@ -437,7 +475,8 @@ class CompanySettings(ClusterableModel, BaseSiteSetting):
             heading=_("Emergency service (Akutvagt)"),
         ),
         MultiFieldPanel(
-            [FieldPanel("logo"), FieldPanel("brand_colour")], heading=_("Look and feel")
+            [FieldPanel("logo"), FieldPanel("favicon"), FieldPanel("brand_colour")],
+            heading=_("Look and feel"),
         ),
         FieldPanel("privacy_policy_page"),
         InlinePanel(

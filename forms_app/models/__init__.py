@@ -9,16 +9,18 @@
 from ..retention import RetentionPeriod, SubmissionStatus
 from .antivirus import VirusDetection
 from .audit import StaffAction
-from .pages import FormField, FormPage
+from .pages import AutofillChoice, FormField, FormPage
 from .submissions import (
     FormSubmission,
     FormSubmissionQuerySet,
     LegalBasis,
     LegalHoldCategory,
+    SubmissionNote,
     SubmissionPhoto,
 )
 
 __all__ = [
+    "AutofillChoice",
     "FormField",
     "FormPage",
     "FormSubmission",
@@ -27,6 +29,7 @@ __all__ = [
     "LegalHoldCategory",
     "RetentionPeriod",
     "StaffAction",
+    "SubmissionNote",
     "SubmissionPhoto",
     "SubmissionStatus",
     "VirusDetection",

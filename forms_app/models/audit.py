@@ -19,6 +19,9 @@ class StaffAction(models.Model):
         LEGAL_HOLD_SET = "legal_hold_set", _("Legal hold set")
         LEGAL_HOLD_LIFTED = "legal_hold_lifted", _("Legal hold lifted")
         PURGE = "purge", _("Retention purge")
+        NOTE_ADDED = "note_added", _("Note added")
+        NOTE_DELETED = "note_deleted", _("Note deleted")
+        ASSIGNED = "assigned", _("Assignee changed")
 
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     user = models.ForeignKey(

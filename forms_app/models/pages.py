@@ -41,6 +41,19 @@ from .submissions import FormSubmission, LegalBasis
 logger = logging.getLogger(__name__)
 
 
+class AutofillChoice(models.TextChoices):
+    """The HTML ``autocomplete`` tokens an editor may choose for a field (WCAG 1.3.5)."""
+
+    NAME = "name", _("Full name")
+    STREET_ADDRESS = "street-address", _("Street address")
+    POSTAL_CODE = "postal-code", _("Postcode")
+    CITY = "address-level2", _("City")
+    TEL = "tel", _("Phone number")
+    EMAIL = "email", _("Email address")
+    ORGANIZATION = "organization", _("Company name")
+    OFF = "off", _("Nothing (autofill off)")
+
+
 class FormField(TranslatableMixin, AbstractFormField):
     """An editor-defined field. Labels, help text and choices are translated per language;
     the key (``clean_name``), type and "required" stay the same, so an English submission has
@@ -67,6 +80,18 @@ class FormField(TranslatableMixin, AbstractFormField):
         ],
     )
     page = ParentalKey("FormPage", on_delete=models.CASCADE, related_name="form_fields")
+    # What the browser may fill in (WCAG 1.3.5). Empty: decided from the field's key and type
+    # (forms_app.intake.forms.autofill_for); "off" turns autofill off for this field.
+    autofill = models.CharField(
+        _("autofill"),
+        max_length=30,
+        blank=True,
+        choices=AutofillChoice.choices,
+        help_text=_(
+            "What the visitor's browser may fill in by itself. Leave empty to let the field's "
+            "name and type decide."
+        ),
+    )
 
     class Meta(AbstractFormField.Meta):
         unique_together = [("translation_key", "locale")]

@@ -6,6 +6,7 @@ Each submission carries its proof of consent (GDPR art. 7(1), written by
 long it lives.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -165,6 +166,17 @@ class FormSubmission(AbstractFormSubmission):
         help_text=_("For staff only; never shown to the person."),
     )
 
+    # Casework: who on staff handles it (optional). SET_NULL: a removed account leaves the
+    # submission unassigned, never deleted.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
     objects = FormSubmissionQuerySet.as_manager()
 
     class Meta:
@@ -278,3 +290,48 @@ class SubmissionPhoto(models.Model):
         """The stored file's extension (``jpg``, ``png``, ``webp``), from our own file name."""
         name = self.file.name or ""
         return name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
+
+
+class SubmissionNote(models.Model):
+    """An internal note staff add to a submission: who, when, what.
+
+    A note is personal data about the person who sent the submission: it lives and dies with
+    the submission (CASCADE, so the retention purge and an erasure delete it), and it is part
+    of the person's access report unless staff marked it as withheld under an exception
+    (``shown_to_person`` False, e.g. a note prepared for a legal claim).
+    """
+
+    submission = models.ForeignKey(
+        FormSubmission,
+        verbose_name=_("submission"),
+        on_delete=models.CASCADE,
+        related_name="notes",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The author's name as it was, so a note keeps its "who" after the account is removed.
+    author_name = models.CharField(_("author's name"), max_length=150, blank=True)
+    text = models.TextField(_("note"), max_length=2000)
+    shown_to_person = models.BooleanField(
+        _("include in access reports"),
+        default=True,
+        help_text=_(
+            "Notes are personal data: the person sees them in an access report. Untick only "
+            "when an exception applies, for example a note prepared for a legal claim."
+        ),
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.author_name or '?'} {self.created_at:%Y-%m-%d %H:%M}"
