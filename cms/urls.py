@@ -10,6 +10,7 @@ from cookie_consent.views import cookie_settings
 from forms_app.staff.wagtail_views import GuardedDeleteSubmissionsView
 from home import seo
 from home.brand import brand_css
+from home.favicon import favicon_ico, favicon_png, favicon_svg
 from home.localize import (
     GuardedSubmitPageTranslationView,
     GuardedTranslationsReportView,
@@ -55,6 +56,11 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     # The brand colour as a stylesheet named by the colour (public pages allow no inline style).
     path("brand/<str:colour>.css", brand_css, name="brand_css"),
+    # Each site's icon: its initials on its colour, named by both (home/favicon.py), and
+    # /favicon.ico redirecting to the host's icon (its favicon image's rendition, if set).
+    path("brand/icon/<str:colour>/<path:name>.svg", favicon_svg, name="favicon_svg"),
+    path("brand/icon/<str:colour>/<int:size>/<path:name>.png", favicon_png, name="favicon_png"),
+    path("favicon.ico", favicon_ico, name="favicon_ico"),
     # Per site (the host names it): robots.txt, and the sitemap of its pages in both languages
     # with hreflang alternates (home/seo.py).
     path("robots.txt", seo.robots_txt, name="robots_txt"),

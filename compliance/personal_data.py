@@ -44,11 +44,15 @@ PHOTOS = Category("photos", _("Photos of the installation"), VISITORS)
 CONSENT = Category("consent", _("Proof of consent"), VISITORS)
 CASE = Category("case", _("Case handling and retention"), VISITORS)
 CASE_NOTE = Category("case_note", _("Staff's internal note on a legal hold"), VISITORS)
+NOTES = Category("notes", _("Staff's internal notes on a submission"), VISITORS)
 STAFF_ACCOUNT = Category("staff_account", _("Staff accounts and their rights"), STAFF)
 STAFF_CONTACT = Category("staff_contact", _("Staff's work e-mail addresses"), STAFF)
 STAFF_ACTIVITY = Category("staff_activity", _("What staff did (audit trail)"), STAFF)
 LOGINS = Category("logins", _("Login records: username, client address, browser"), STAFF)
 ACCESS_REVIEW = Category("access_review", _("Access review sign-offs"), STAFF)
+CASEWORK = Category(
+    "casework", _("Which employee handles a submission and who wrote its notes"), STAFF
+)
 COOKIE_CHOICES = Category(
     "cookie_choices", _("Cookie choices, tied to a random id in the visitor's cookie"), VISITORS
 )
@@ -60,11 +64,13 @@ CATEGORIES = [
     CONSENT,
     CASE,
     CASE_NOTE,
+    NOTES,
     STAFF_ACCOUNT,
     STAFF_CONTACT,
     STAFF_ACTIVITY,
     LOGINS,
     ACCESS_REVIEW,
+    CASEWORK,
     COOKIE_CHOICES,
 ]
 
@@ -78,6 +84,10 @@ WITH_PHOTO = _(
     "deleted once the transaction commits, or by the orphan sweep if it was left behind."
 )
 WITH_ACCOUNT = _("Deleted when a superuser deletes the staff account.")
+STAFF_LINK = _(
+    "Deleted with the submission (erasure, purge, staff delete); emptied earlier if the staff "
+    "account is deleted."
+)
 AUDIT_ENTRY = _(
     "Kept as the audit trail; the link to the person is emptied when their account is deleted."
 )
@@ -132,6 +142,21 @@ _SUBMISSION = {
     "legal_hold": personal(CASE, WITH_SUBMISSION),
     "legal_hold_category": personal(CASE, WITH_SUBMISSION),
     "legal_hold_reason": personal(CASE_NOTE, WITH_SUBMISSION),
+    # Who on staff handles the case: the employee's data (not in the access report).
+    "assignee": personal(CASEWORK, STAFF_LINK),
+}
+
+# Staff's notes on a submission are personal data about the person who sent it: in their access
+# report (unless withheld under an exception), deleted with the submission (CASCADE). Who wrote
+# a note is the employee's data: kept out of the access report.
+_NOTE = {
+    "id": NOT_PERSONAL,
+    "submission": NOT_PERSONAL,
+    "author": personal(CASEWORK, STAFF_LINK),
+    "author_name": personal(CASEWORK, WITH_SUBMISSION),
+    "text": personal(NOTES, WITH_SUBMISSION),
+    "shown_to_person": personal(NOTES, WITH_SUBMISSION),
+    "created_at": personal(NOTES, WITH_SUBMISSION),
 }
 
 _LOGIN_RECORD = {
@@ -147,7 +172,7 @@ _LOGIN_RECORD = {
 # ``{model label: {field name: Classification}}``, every field of every checked model.
 REGISTRY = {
     # home: pages and company settings are the companies' own content, not people's.
-    "home.HomePage": dict.fromkeys(["page_ptr", "intro", "body"], NOT_PERSONAL),
+    "home.HomePage": dict.fromkeys(["page_ptr", "intro", "body", "hero_image"], NOT_PERSONAL),
     "home.StandardPage": dict.fromkeys(["page_ptr", "intro", "body"], NOT_PERSONAL),
     "home.PrivacyPolicyPage": dict.fromkeys(
         ["page_ptr", "intro", "sections", "substantive_change"], NOT_PERSONAL
@@ -171,7 +196,9 @@ REGISTRY = {
             "opening_hours",
             "opening_hours_en",
             "logo",
+            "favicon",
             "brand_colour",
+            "reply_within_days",
             "privacy_policy_page",
         ],
         NOT_PERSONAL,
@@ -207,6 +234,7 @@ REGISTRY = {
         "height": NOT_PERSONAL,
         "key": NOT_PERSONAL,
     },
+    "forms_app.SubmissionNote": _NOTE,
     "forms_app.FormPage": {
         **dict.fromkeys(
             [
@@ -238,6 +266,7 @@ REGISTRY = {
             "default_value",
             "help_text",
             "field_type",
+            "autofill",
             "page",
         ],
         NOT_PERSONAL,

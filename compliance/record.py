@@ -38,7 +38,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from wagtail.models import GroupSitePermission, Site
 
-from forms_app.models import FormPage, FormSubmission, LegalBasis, SubmissionPhoto
+from forms_app.models import (
+    FormPage,
+    FormSubmission,
+    LegalBasis,
+    SubmissionNote,
+    SubmissionPhoto,
+)
 from forms_app.permissions import VIEW, sites_user_can, user_can
 from forms_app.retention import SubmissionStatus, open_case_reason, retention_for
 from home.models import CompanySettings
@@ -155,13 +161,14 @@ def form_pages(site):
     return found
 
 
-def stored_with(models, exclude=()):
-    """``[(category label, [field names])]`` of the personal-data fields of ``models``."""
+def stored_with(models, exclude=(), subject=None):
+    """``[(category label, [field names])]`` of the personal-data fields of ``models``; only
+    the categories of ``subject`` (whose data) when given."""
     rows = [
         (found.category, str(model_field.verbose_name))
         for model in models
         for model_field, found in personal_data.personal_fields(model)
-        if found.category not in exclude
+        if found.category not in exclude and (subject is None or found.category.subject == subject)
     ]
     order = {category: index for index, category in enumerate(personal_data.CATEGORIES)}
     rows.sort(key=lambda row: order[row[0]])
@@ -176,6 +183,7 @@ def form_activity(page, recipients):
     models = [FormSubmission]
     if any(f.field_type == "photos" for f in fields):
         models.append(SubmissionPhoto)
+    models.append(SubmissionNote)  # staff's internal notes, on any form's submissions
     if page.legal_basis == LegalBasis.PRE_CONTRACT:
         purpose = _(
             "Working out a quote and answering the request sent through the form “%(form)s”."
@@ -191,7 +199,10 @@ def form_activity(page, recipients):
         fields=[
             FormFieldRow(f.label, str(f.get_field_type_display()), f.required) for f in fields
         ],
-        stored=stored_with(models, exclude={personal_data.ANSWERS}),
+        # The visitor's data; which employee handles it is under the staff accounts.
+        stored=stored_with(
+            models, exclude={personal_data.ANSWERS}, subject=personal_data.VISITORS
+        ),
         retention=[
             _("Open case: %(period)s after it arrived. %(reason)s")
             % {
@@ -271,20 +282,28 @@ def requests_activity():
         ),
         legal_basis=_("Legal obligation (GDPR art. 6(1)(c))"),
         subjects=[str(personal_data.SUBJECTS[personal_data.VISITORS])],
-        stored=stored_with([FormSubmission, SubmissionPhoto]),
+        stored=stored_with(
+            [FormSubmission, SubmissionPhoto, SubmissionNote], subject=personal_data.VISITORS
+        ),
         retention=[
             _(
                 "The e-mail address or phone number searched for is not stored. The access "
                 "report is made when it is downloaded and not kept; the audit trail records "
                 "that a request was handled and how many submissions it found, never who asked."
-            )
+            ),
+            _(
+                "Staff's internal notes are in the access report with their date and text, "
+                "not the employee's name, unless a note is withheld under an exception; an "
+                "erasure deletes them with the submission."
+            ),
         ],
         recipients=[_("The person who asked, and the staff who handle the request")],
     )
 
 
 def accounts_activity():
-    models = [get_user_model()]
+    # The submissions and notes only for their staff fields (assignee, note author).
+    models = [get_user_model(), FormSubmission, SubmissionNote]
     for label in ("forms_app.StaffAction", "compliance.AccessReview", "axes.AccessLog"):
         try:
             models.append(apps.get_model(label))
@@ -300,9 +319,13 @@ def accounts_activity():
             "Legitimate interest: securing the personal data we hold (GDPR art. 6(1)(f))"
         ),
         subjects=[str(personal_data.SUBJECTS[personal_data.STAFF])],
-        stored=stored_with(models),
+        stored=stored_with(models, subject=personal_data.STAFF),
         retention=[
             _("Accounts: until a superuser deletes the account."),
+            _(
+                "Who handles a submission and who wrote its notes: deleted with the submission; "
+                "the link to the account is emptied when the account is deleted."
+            ),
             _(
                 "Failed logins: %(minutes)s minutes (the lockout period); successful logins: "
                 "%(days)s days."

@@ -1,14 +1,17 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.urls import reverse_lazy
+from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.models import Page, Site
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from home.models import (
     POLICY_IN_USE_HOOK,
@@ -18,11 +21,15 @@ from home.models import (
     consent_refers_to,
 )
 
-from . import antivirus_hooks  # noqa: F401 - the virus scanner report's menu item and URL
-from .models import FormPage, FormSubmission
-from .permissions import VIEW, pages_on_sites_q, sites_user_can
+from . import (
+    antivirus_hooks,  # noqa: F401 - the virus scanner report's menu item and URL
+    editor_hooks,  # noqa: F401 - editors see submission counts and links only with permission
+)
+from .models import FormPage, FormSubmission, SubmissionStatus
+from .permissions import VIEW, pages_on_sites_q, sites_user_can, submissions_for
 from .permissions import submission_permission_policy as policy
 from .staff.mail_failures import unsent_mail
+from .staff.queries import ASSIGNED_TO_ME
 
 
 @hooks.register("filter_form_submissions_for_user")
@@ -79,6 +86,133 @@ def add_unsent_mail_panel(request, panels):
     count = len({m.row.pk for m in unsent_mail(request.user, given_up_only=True)})
     if count:
         panels.append(UnsentMailPanel(count))
+
+
+# Staff land where the work is -----------------------------------------------------------------
+#
+# The dashboard is Wagtail's own, kept for everyone: a redirect would need middleware or a URL
+# ahead of Wagtail's (its home view has no hook to answer with one), and would hide the
+# dashboard's other panels (unsent mail) and the account summary. Instead, a casework panel
+# comes first for whoever reads submissions, and for staff who edit no page it is the
+# dashboard: Wagtail's page panels, page/image/document counts, page search, editors' help
+# items and the translations report are taken away (Wagtail's own hooks below).
+
+
+def edits_pages(user):
+    """Whether ``user`` may add, edit or publish any page (Wagtail's page permissions)."""
+    return PagePermissionPolicy().user_has_any_permission(user, {"add", "change", "publish"})
+
+
+def staff_only(user):
+    """Submission staff who edit no page: their admin is the inbox and its reports."""
+    return policy.user_has_permission(user, VIEW) and not edits_pages(user)
+
+
+def inbox_url(**params):
+    return f"{reverse('henvendelser:inbox')}?{urlencode(params)}"
+
+
+class CaseworkPanel(Component):
+    """Per site the user reads: new and in-progress submissions, and those assigned to the
+    user, each a link to the inbox filtered so. Two queries whatever the number of sites:
+    the sites, and one grouped count."""
+
+    name = "casework"
+    order = 10  # first: before the unsent mail panel (50) and Wagtail's own (100 and up)
+    template_name = "forms_app/admin/casework_panel.html"
+
+    def __init__(self, user, *, only=False):
+        self.user, self.only = user, only
+
+    def get_context_data(self, parent_context=None):
+        user = self.user
+        sites = list(sites_user_can(user, VIEW).order_by("site_name", "hostname"))
+        open_statuses = [SubmissionStatus.NEW, SubmissionStatus.IN_PROGRESS]
+        counts = {}
+        grouped = (
+            submissions_for(user)
+            .filter(Q(status__in=open_statuses) | Q(assignee=user))
+            .order_by()
+            .values("site_id", "status")
+            .annotate(n=Count("pk"), mine=Count("pk", filter=Q(assignee=user)))
+        )
+        for row in grouped:
+            site = counts.setdefault(row["site_id"], {"mine": 0})
+            site[row["status"]] = row["n"]
+            site["mine"] += row["mine"]
+        rows = []
+        for site in sites:
+            found = counts.get(site.pk, {})
+            rows.append(
+                {
+                    "site": site,
+                    "links": [
+                        (
+                            label,
+                            found.get(key, 0),
+                            inbox_url(site=site.pk, **params),
+                        )
+                        for key, label, params in (
+                            (SubmissionStatus.NEW, _("New"), {"status": SubmissionStatus.NEW}),
+                            (
+                                SubmissionStatus.IN_PROGRESS,
+                                _("In progress"),
+                                {"status": SubmissionStatus.IN_PROGRESS},
+                            ),
+                            ("mine", _("Assigned to me"), {"assignee": ASSIGNED_TO_ME}),
+                        )
+                    ],
+                }
+            )
+        classname = "w-panel--dashboard casework-panel"
+        if self.only:  # admin.css hides the dashboard's page search when this is all there is
+            classname += " casework-panel--only"
+        return {"rows": rows, "classname": classname, "inbox_url": reverse("henvendelser:inbox")}
+
+
+@hooks.register("construct_homepage_panels")
+def add_casework_panel(request, panels):
+    if policy.user_has_permission(request.user, VIEW):
+        panels.append(CaseworkPanel(request.user, only=staff_only(request.user)))
+
+
+@hooks.register("construct_homepage_panels", order=100)  # after every app's panels are in
+def only_casework_for_staff(request, panels):
+    """Staff who edit no page see their work only (and the unsent mail warning)."""
+    if staff_only(request.user):
+        panels[:] = [p for p in panels if isinstance(p, (CaseworkPanel, UnsentMailPanel))]
+
+
+@hooks.register("construct_homepage_summary_items")
+def no_page_counts_for_staff(request, summary_items):
+    """ "24 sider", images and documents: nothing staff who edit no page can open."""
+    if staff_only(request.user):
+        summary_items.clear()
+
+
+# Help items for editors (Wagtail's release notes and editor guide, each a "new" badge).
+EDITOR_HELP_ITEMS = ("whats-new-in-wagtail-", "editor-guide")
+
+
+@hooks.register("construct_help_menu")
+def no_editor_help_for_staff(request, menu_items):
+    if staff_only(request.user):
+        menu_items[:] = [
+            item for item in menu_items if not item.name.startswith(EDITOR_HELP_ITEMS)
+        ]
+
+
+@hooks.register("construct_reports_menu")
+def no_translations_report_without_pages(request, menu_items):
+    """wagtail-localize's Translations report lists pages to translate: nothing for a user who
+    edits no page (its menu item shows itself to everyone)."""
+    if edits_pages(request.user):
+        return
+    try:
+        report_url = reverse("wagtail_localize:translations_report")
+    except NoReverseMatch:
+        return
+    menu_items[:] = [item for item in menu_items if str(item.url) != report_url]
 
 
 @hooks.register("insert_global_admin_css")

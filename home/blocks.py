@@ -7,6 +7,8 @@ from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images.blocks import ImageBlock
 
+from . import page_cache
+
 # Rich text for body copy: what the policy and ordinary pages need, nothing that breaks layout.
 BODY_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4"]
 POLICY_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -35,6 +37,21 @@ class CallToActionBlock(blocks.StructBlock):
         icon = "pick"
         label = _("Call to action")
         template = "includes/blocks/call_to_action_block.html"
+
+    def get_context(self, value, parent_context=None):
+        """Lead to the chosen page in the language being shown, if it has that translation.
+
+        wagtail-localize copies a chosen page as it is into a translation (the Danish quote
+        form in the English services page) and leaves localizing it to the time of showing.
+        """
+        context = super().get_context(value, parent_context=parent_context)
+        page = value.get("page")
+        if page is not None:
+            localized = value.__class__(value.block, list(value.items()))
+            # Memoised per page and language like the menu's pages: no query on a warm render.
+            localized["page"] = page_cache.localized(None, page)
+            context["value"] = context["self"] = localized
+        return context
 
     def clean(self, value):
         value = super().clean(value)

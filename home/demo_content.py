@@ -8,6 +8,7 @@ COMPANIES = [
     {
         "key": "mihvvs",
         "company_name": "MIH VVS ApS",
+        "trade": "vvs",
         "trade_company": "VVS-virksomhed",
         "domain": "mihvvs.dk",
         "collection": "MIH VVS",
@@ -43,6 +44,14 @@ COMPANIES = [
             ),
         ],
         "team": "faglærte VVS-montører",
+        # Om os: what the firm does itself and the authorisation that allows it.
+        "about": (
+            "<p>Vi er et mindre team af faglærte VVS-montører, der selv står for opgaven fra "
+            "første besøg til færdigt arbejde: badeværelser, varme, vand og afløb.</p>"
+            "<p>Firmaet har VVS-autorisation, så vi må udføre arbejde på vand- og "
+            "afløbsinstallationer, og vi anmelder arbejdet til forsyningen, når loven kræver "
+            "det. Vores autorisationsnummer står nederst på siden.</p>"
+        ),
         "other_company": "MIH El ApS",
         "other_domain": "mihel.dk",
         "installations": "VVS-installationer",
@@ -50,13 +59,14 @@ COMPANIES = [
     {
         "key": "mihel",
         "company_name": "MIH El ApS",
+        "trade": "el",
         "trade_company": "elvirksomhed",
         "domain": "mihel.dk",
         "collection": "MIH El",
         "editor_group": "MIH El redaktører",
         "staff_group": "MIH El kundeservice",
         "cvr_number": "87654321",
-        "street_address": "Værkstedsvej 1",
+        "street_address": "Håndværkervej 14",
         "postcode": "4000",
         "city": "Roskilde",
         "phone": "+45 87 65 43 21",
@@ -85,6 +95,13 @@ COMPANIES = [
             ("Fejlfinding og eltjek", "Vi finder fejlen og gennemgår din installation."),
         ],
         "team": "uddannede elektrikere",
+        "about": (
+            "<p>Vi er et mindre team af uddannede elektrikere, der selv står for opgaven fra "
+            "første besøg til færdig og dokumenteret installation.</p>"
+            "<p>Firmaet er autoriseret elinstallatør under Sikkerhedsstyrelsen. Efter hver "
+            "opgave får du en dokumentation af installationen, og vi følger "
+            "Sikkerhedsstyrelsens krav til eftersyn og måling.</p>"
+        ),
         "other_company": "MIH VVS ApS",
         "other_domain": "mihvvs.dk",
         "installations": "elinstallationer",
@@ -105,6 +122,8 @@ def services_page(company):
         "title": "Ydelser",
         "slug": "ydelser",
         "intro": f"Det kan {company['company_name']} hjælpe dig med.",
+        # The button at the end of the page, to the quote form.
+        "call_to_action": "Få et tilbud",
     }
 
 
@@ -115,11 +134,13 @@ def about_page(company):
         "intro": (
             f"{company['company_name']} er en lokal, autoriseret {company['trade_company']}."
         ),
-        "body": (
-            f"<p>Vi er et mindre team af {company['team']}, der selv står for opgaven fra "
-            "første besøg til færdigt arbejde.</p>"
-        ),
+        "body": company["about"],
     }
+
+
+def hero_title(company):
+    """The title of the demo hero illustration (setup_sites finds it again by this)."""
+    return f"{company['company_name']} – illustration til forsiden"
 
 
 def policy_page(company):
@@ -133,15 +154,16 @@ def policy_page(company):
 
 def policy_intro(company):
     return (
-        f"<p>Her kan du læse, hvordan <b>{company['company_name']}</b> "
-        f"(CVR-nr. {company['cvr_number']}) behandler de personoplysninger, du giver os via "
-        f"{company['domain']}. Har du spørgsmål, er du velkommen til at skrive til "
-        f'<a href="mailto:{company["email"]}">{company["email"]}</a>.</p>'
+        # Name, CVR, address and contact: the policy page's "Dataansvarlig" block shows them
+        # from the company settings, right below this intro.
+        f"<p>Her kan du læse, hvordan <b>{company['company_name']}</b> behandler de "
+        f"personoplysninger, du giver os via {company['domain']}.</p>"
     )
 
 
 def policy_sections(company):
-    """The demo policy: the six sections the client's policy has, plus how to complain."""
+    """The demo policy: the six sections the client's policy has. How to complain to
+    Datatilsynet is a section of the policy page's own template, not of the text."""
     name, domain = company["company_name"], company["domain"]
     return [
         (
@@ -216,12 +238,6 @@ def policy_sections(company):
             "<li>adgang til personoplysninger kun for de medarbejdere, der har brug for den,"
             "</li><li>databehandleraftaler med alle leverandører, der behandler "
             "personoplysninger for os.</li></ul>",
-        ),
-        (
-            "7. Klage",
-            "2",
-            "<p>Er du utilfreds med vores behandling af dine oplysninger, kan du klage til "
-            '<a href="https://www.datatilsynet.dk">Datatilsynet</a>.</p>',
         ),
     ]
 

@@ -36,6 +36,15 @@ COMPANIES_EN = {
         ],
         "installations": "plumbing and heating installations",
         "team": "skilled plumbers and heating engineers",
+        "about": (
+            "<p>We are a small team of skilled plumbers and heating engineers who see each "
+            "job through ourselves, from the first visit to the finished work: bathrooms, "
+            "heating, water and drainage.</p>"
+            "<p>The firm holds a Danish plumbing authorisation (VVS-autorisation), so we may "
+            "work on water and drainage installations, and we notify the utility of the work "
+            "when the law requires it. Our authorisation number is at the bottom of the "
+            "page.</p>"
+        ),
     },
     "mihel": {
         "trade_company": "electrical contractor",
@@ -64,6 +73,14 @@ COMPANIES_EN = {
         ],
         "installations": "electrical installations",
         "team": "trained electricians",
+        "about": (
+            "<p>We are a small team of trained electricians who see each job through "
+            "ourselves, from the first visit to a finished, documented installation.</p>"
+            "<p>The firm is an authorised electrical installer under the Danish Safety "
+            "Technology Authority (Sikkerhedsstyrelsen). After each job you receive the "
+            "documentation of the installation, and we follow the Authority's requirements "
+            "for inspection and testing.</p>"
+        ),
     },
 }
 
@@ -78,6 +95,7 @@ def services_page(company):
         "title": "Services",
         "slug": "services",
         "intro": f"Here is how {company['company_name']} can help you.",
+        "call_to_action": "Get a quote",
     }
 
 
@@ -88,10 +106,7 @@ def about_page(company):
         "title": "About us",
         "slug": "about-us",
         "intro": f"{company['company_name']} is a local, authorised {trade_company}.",
-        "body": (
-            f"<p>We are a small team of {english['team']} who see each job through "
-            "ourselves, from the first visit to the finished work.</p>"
-        ),
+        "body": english["about"],
     }
 
 
@@ -106,10 +121,10 @@ def policy_page(company):
 
 def policy_intro(company):
     return (
-        f"<p>Here you can read how <b>{company['company_name']}</b> "
-        f"(CVR no. {company['cvr_number']}) processes the personal data you give us via "
-        f"{company['domain']}. If you have any questions, you are welcome to write to "
-        f'<a href="mailto:{company["email"]}">{company["email"]}</a>.</p>'
+        # Name, CVR, address and contact: the policy page's "Data controller" block shows them
+        # from the company settings, right below this intro.
+        f"<p>Here you can read how <b>{company['company_name']}</b> processes the personal "
+        f"data you give us via {company['domain']}.</p>"
     )
 
 
@@ -192,13 +207,6 @@ def policy_sections(company):
             "<li>access to personal data only for the staff who need it,"
             "</li><li>data processing agreements with all suppliers that process personal "
             "data on our behalf.</li></ul>",
-        ),
-        (
-            "7. Complaints",
-            "2",
-            "<p>If you are unhappy with how we handle your data, you can complain to the "
-            '<a href="https://www.datatilsynet.dk">Danish Data Protection Agency '
-            "(Datatilsynet)</a>.</p>",
         ),
     ]
 

@@ -4,8 +4,9 @@ A site is identified by its root ``HomePage`` (and its ``CompanySettings``), nev
 comparing hostnames in code.
 """
 
+import contextlib
+import json
 import re
-from bisect import bisect_right
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
@@ -24,7 +25,7 @@ from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, PageLogEntry
+from wagtail.models import Orderable, Page, PageLogEntry, Revision
 from wagtail.search import index
 
 from . import page_cache
@@ -84,11 +85,46 @@ def validate_brand_colour(colour):
         )
 
 
+# What a policy revision says: the fields whose change makes a new public version. Dates,
+# ids, slugs and the "substantive change" box are not the policy's content.
+POLICY_CONTENT_FIELDS = ("title", "intro", "sections")
+# Rich-text block keys (data-block-key="…") change when an editor merely opens and saves.
+BLOCK_KEY = re.compile(r'\sdata-block-key="[^"]*"')
+
+
+def _without_ids(value):
+    """``value`` (a revision's stored field) with StreamField block ids and rich-text block
+    keys left out, so two revisions saying the same thing compare equal."""
+    if isinstance(value, dict):
+        return {key: _without_ids(item) for key, item in value.items() if key != "id"}
+    if isinstance(value, list):
+        return [_without_ids(item) for item in value]
+    if isinstance(value, str):
+        return BLOCK_KEY.sub("", value)
+    return value
+
+
+def policy_content(content):
+    """The policy text of a revision's ``content`` dict (title, intro, sections), comparable
+    between revisions: publishing it again unchanged is not a new public version."""
+    compared = {}
+    for name in POLICY_CONTENT_FIELDS:
+        value = content.get(name)
+        if name == "sections" and isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)  # a StreamField stored as a JSON string
+        compared[name] = _without_ids(value)
+    return compared
+
+
 def published_versions(page_ids):
     """``{revision_id: (version, first published at)}`` for the given pages' publish history.
 
     Versions follow the time each revision was *first* published, not its id: an old draft
-    published later is the next version. One query for any number of pages (exports).
+    published later is the next version. A published revision whose policy text (title,
+    intro, sections: :func:`policy_content`) equals the one published just before it is not a
+    new version: it keeps that version's number and date (unpublishing and publishing again,
+    or publishing with no change). Two queries for any number of pages (exports).
     """
     first_published = (
         PageLogEntry.objects.filter(
@@ -101,11 +137,19 @@ def published_versions(page_ids):
     by_page = defaultdict(list)
     for row in first_published:
         by_page[row["page_id"]].append((row["first"], row["revision_id"]))
+    contents = dict(
+        Revision.objects.filter(
+            pk__in=[revision_id for rows in by_page.values() for _first, revision_id in rows]
+        ).values_list("pk", "content")
+    )
     versions = {}
     for rows in by_page.values():
-        times = sorted(first for first, _revision in rows)
-        for first, revision_id in rows:
-            versions[revision_id] = (bisect_right(times, first), first)
+        version, since, previous = 0, None, object()
+        for first, revision_id in sorted(rows):
+            text = policy_content(contents.get(revision_id) or {})
+            if text != previous:
+                version, since, previous = version + 1, first, text
+            versions[revision_id] = (version, since)
     return versions
 
 
@@ -251,14 +295,20 @@ class PrivacyPolicyPage(Page):
             )
         ]
 
-    def contents_with_register(self):
+    def contents_with_register(self, fixed=False):
         """The page's sections plus the site's register of data processors, in reading order.
 
-        ``[{"anchor", "heading", "level", "section"}]``; the register's entry has ``section``
-        None. It follows section 3 (the first main section whose heading starts "3.", as the
-        client's policy numbers "Videregivelse") and its subsections, as a subsection of it;
-        a policy without a section 3 gets it as a main section at the end. Anchors are unique
-        across all entries, the register's included.
+        ``[{"anchor", "heading", "level", "section", "kind"}]``; ``kind`` is "section" (an
+        editor's section, in ``section``) or "register" (``section`` None). The register
+        follows section 3 (the first main section whose heading starts "3.", as the client's
+        policy numbers "Videregivelse") and its subsections, as a subsection of it; a policy
+        without a section 3 gets it as a main section at the end.
+
+        With ``fixed``, the parts the template always shows, whatever the editor's text says
+        (GDPR art. 13), are entries too: "controller" (who is responsible, from the company
+        settings) first and "complaint" (the right to complain to Datatilsynet) last. Anchors
+        are unique across all entries; the fixed ones keep theirs, and an editor's heading
+        that would give the same anchor gets a number.
         """
         sections = [block.value for block in self.sections]
         levels = [str(value["level"]) for value in sections]
@@ -278,25 +328,45 @@ class PrivacyPolicyPage(Page):
                 len(sections),
             )
             register_level = 3
-        register_heading = gettext("Our data processors")
-        items = [(value["heading"], int(value["level"]), value) for value in sections]
-        items.insert(position, (register_heading, register_level, None))
-        entries, seen = [], {}
-        for heading, level, value in items:
+        items = [(value["heading"], int(value["level"]), value, "section") for value in sections]
+        items.insert(position, (gettext("Our data processors"), register_level, None, "register"))
+        seen = {}
+        if fixed:
+            items.insert(0, (gettext("Data controller"), 2, None, "controller"))
+            items.append(
+                (gettext("Complaints to the Danish Data Protection Agency"), 2, None, "complaint")
+            )
+            # The fixed parts' anchors are taken first: links to them never change.
+            seen = {slugify(items[0][0]): 1, slugify(items[-1][0]): 1}
+        entries = []
+        for heading, level, value, kind in items:
             anchor = slugify(heading) or "afsnit"
-            seen[anchor] = seen.get(anchor, 0) + 1
-            if seen[anchor] > 1:
-                anchor = f"{anchor}-{seen[anchor]}"
+            if kind not in ("controller", "complaint"):
+                seen[anchor] = seen.get(anchor, 0) + 1
+                if seen[anchor] > 1:
+                    anchor = f"{anchor}-{seen[anchor]}"
+                    while anchor in seen:
+                        anchor = f"{anchor}-{seen[anchor]}"
+                    seen[anchor] = 1
             entries.append(
-                {"anchor": anchor, "heading": heading, "level": level, "section": value}
+                {
+                    "anchor": anchor,
+                    "heading": heading,
+                    "level": level,
+                    "section": value,
+                    "kind": kind,
+                }
             )
         return entries
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         company = CompanySettings.for_request(request)
+        context["company"] = company
         context["processors"] = company.processor_register
-        context["contents"] = self.contents_with_register()
+        context["contents"] = self.contents_with_register(fixed=True)
+        # The complaint section is rendered last, after the cookie list's own section.
+        context["complaint"] = context["contents"][-1]
         # The cookie list (cookie_consent.registry) goes inside the policy's section on
         # cookies, or in a section of its own at the end when there is none.
         context["cookie_section"] = next(
@@ -304,7 +374,7 @@ class PrivacyPolicyPage(Page):
                 entry["anchor"]
                 for entry in context["contents"]
                 if entry["level"] == 2
-                and entry["section"] is not None
+                and entry["kind"] == "section"
                 and COOKIE_SECTION.search(entry["heading"])
             ),
             None,
@@ -314,9 +384,10 @@ class PrivacyPolicyPage(Page):
     def get_publication(self, revision_id=None):
         """Return ``(version, published_at)`` of a published revision, or ``(None, None)``.
 
-        The version counts the distinct revisions first published up to and including this
-        one, so each newly published revision gets the next number. Defaults to the live
-        revision.
+        The version counts the changes of the policy's text published up to and including
+        this revision (:func:`published_versions`): a newly published revision with new text
+        gets the next number, one publishing the same text again keeps the number and date
+        of the version it repeats. Defaults to the live revision.
         """
         revision_id = revision_id or self.live_revision_id
         if not revision_id:

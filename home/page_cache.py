@@ -374,6 +374,8 @@ def route(request, site, path):
         except Http404:
             return None
         page = result[0]
+        if getattr(page, "hero_image_id", None):
+            page.hero_image  # noqa: B018 - loaded once, kept on the memoised page
         consumed = page.depth - root.depth
         if consumed < 0 or page.path[: len(root.path)] != root.path:
             return None  # not a plain walk down from the root: leave it to Wagtail

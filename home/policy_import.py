@@ -109,19 +109,44 @@ class ImportResult:
     published: bool
     section_count: int
     notes: tuple[str, ...] = ()
+    # The public version number ("Version 3" on the page, PrivacyPolicyPage.get_publication):
+    # of the imported revision when published, else of the version still live (None when
+    # the page is not live). Never the revision id, which readers never see.
+    version: int | None = None
+    # Published, but the text is the one already published: no new public version.
+    unchanged: bool = False
 
     def summary(self):
-        state = _("published") if self.published else _("draft")
-        return ngettext(
-            "Imported %(count)d section into %(title)s (revision %(revision)d, %(state)s)",
-            "Imported %(count)d sections into %(title)s (revision %(revision)d, %(state)s)",
-            self.section_count,
-        ) % {
-            "count": self.section_count,
-            "title": self.page.draft_title,
-            "revision": self.revision.pk,
-            "state": state,
-        }
+        values = {"count": self.section_count, "title": self.page.draft_title}
+        if self.published:
+            message = ngettext(
+                "Imported %(count)d section into %(title)s (version %(version)d, published)",
+                "Imported %(count)d sections into %(title)s (version %(version)d, published)",
+                self.section_count,
+            )
+            values["version"] = self.version
+        elif self.version:
+            message = ngettext(
+                "Imported %(count)d section into %(title)s as a draft (the published version "
+                "is still version %(version)d)",
+                "Imported %(count)d sections into %(title)s as a draft (the published version "
+                "is still version %(version)d)",
+                self.section_count,
+            )
+            values["version"] = self.version
+        else:
+            message = ngettext(
+                "Imported %(count)d section into %(title)s as a draft (the page is not published)",
+                "Imported %(count)d sections into %(title)s as a draft (the page is not "
+                "published)",
+                self.section_count,
+            )
+        summary = message % values
+        if self.unchanged:
+            summary += " " + _(
+                "The text is the same as the one already published, so it is not a new version."
+            )
+        return summary
 
 
 def import_policy(hostname, path, *, publish=False, user=None):
@@ -241,14 +266,19 @@ def save_policy(page, policy, *, publish=False, user=None):
                 _("The imported page is not valid: %(errors)s")
                 % {"errors": "; ".join(exc.messages)}
             ) from exc
+        live_version = locked.get_publication()[0] if locked.live else None
         if publish:
             revision.publish(user=user)
+    page = PrivacyPolicyPage.objects.get(pk=page.pk)
+    version = page.get_publication(revision.pk)[0] if publish else live_version
     return ImportResult(
-        page=PrivacyPolicyPage.objects.get(pk=page.pk),
+        page=page,
         revision=revision,
         published=publish,
         section_count=len(policy.sections),
         notes=tuple(policy.notes),
+        version=version,
+        unchanged=publish and live_version is not None and version == live_version,
     )
 
 

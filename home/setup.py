@@ -6,6 +6,7 @@ Every step looks for what it would create first: a second run changes nothing.
 
 import io
 import logging
+import math
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -129,6 +130,7 @@ def _setup_company(root, locale, company, *, is_default):
                 slug=key,
                 locale=locale,
                 intro=company["home_intro"],
+                hero_image=_hero_image(company, _collection(company["collection"])),
             )
         )
         logger.info("Created home page for %s", company["company_name"])
@@ -297,6 +299,18 @@ def _create_demo_pages(home, company):
     )
     quote = _form_page(home, company, demo_content.quote_form(company))
     _form_page(home, company, demo_content.contact_form(company))
+    # The services page ends with a button to the quote form (made after it, so added now).
+    services.body.append(
+        (
+            "call_to_action",
+            {
+                "text": demo_content.services_page(company)["call_to_action"],
+                "page": quote,
+                "url": "",
+            },
+        )
+    )
+    services.save_revision().publish()
     calls_to_action = demo_content.HOME_CALLS_TO_ACTION
     home.body = [
         ("paragraph", f"<p>{company['home_body']}</p>"),
@@ -318,6 +332,146 @@ def _collection(name):
     root = Collection.get_first_root_node()
     existing = root.get_children().filter(name=name).first()
     return existing or root.add_child(name=name)
+
+
+def _hero_image(company, collection):
+    """The demo hero illustration of ``company``: the one already made, or a new one.
+
+    Looked up by title in the company's collection, so a second run (or a home page made
+    again after a database flush of the pages alone) never adds a duplicate. No description:
+    the illustration is decorative (alt=""), the heading and intro beside it say it all.
+    """
+    title = demo_content.hero_title(company)
+    existing = Image.objects.filter(collection=collection, title=title).first()
+    if existing is not None:
+        return existing
+    buffer = io.BytesIO()
+    hero_illustration(company["trade"], company["brand_colour"]).save(buffer, format="PNG")
+    return Image.objects.create(
+        title=title,
+        collection=collection,
+        file=ImageFile(buffer, name=f"hero-{company['key']}.png"),
+    )
+
+
+def _rgb(colour):
+    colour = colour.lstrip("#")
+    return tuple(int(colour[i : i + 2], 16) for i in (0, 2, 4))
+
+
+def _mix(first, second, amount):
+    return tuple(round(a + (b - a) * amount) for a, b in zip(first, second, strict=True))
+
+
+def hero_illustration(trade, colour, size=(1200, 750)):
+    """A flat illustration in the brand colour: pipes, a tap and a radiator for ``"vvs"``,
+    a fuse board, a cable, a socket and a bolt for ``"el"``. Drawn at twice the size and
+    scaled down, for smooth edges; flat colours keep its WebP renditions a few KB.
+    """
+    scale = 2
+    width, height = size[0] * scale, size[1] * scale
+    brand, white = _rgb(colour), (255, 255, 255)
+    pale, mid, deep = (
+        _mix(brand, white, 0.88),
+        _mix(brand, white, 0.55),
+        _mix(brand, (0, 0, 0), 0.25),
+    )
+    image = PILImage.new("RGB", (width, height), pale)
+    draw = ImageDraw.Draw(image)
+    unit = width / 1200  # coordinates below are on a 1200 × 750 canvas
+
+    def line(points, stroke, fill):
+        points = [(x * unit, y * unit) for x, y in points]
+        draw.line(points, fill=fill, width=round(stroke * unit), joint="curve")
+        radius = stroke * unit / 2
+        for x, y in points:  # round ends and joints
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=fill)
+
+    def circle(x, y, radius, fill=None, outline=None, stroke=0):
+        box = ((x - radius) * unit, (y - radius) * unit, (x + radius) * unit, (y + radius) * unit)
+        draw.ellipse(box, fill=fill, outline=outline, width=round(stroke * unit))
+
+    def box(x0, y0, x1, y1, fill, radius=0):
+        corners = (x0 * unit, y0 * unit, x1 * unit, y1 * unit)
+        draw.rounded_rectangle(corners, radius=radius * unit, fill=fill)
+
+    def polygon(points, fill):
+        draw.polygon([(x * unit, y * unit) for x, y in points], fill=fill)
+
+    box(0, 610, 1200, 750, mid)  # the floor
+    if trade == "vvs":
+        # Two pipe runs with fittings, a valve wheel, a tap with drops, a radiator.
+        line([(-60, 470), (260, 470), (260, 200), (760, 200), (760, 330)], 46, brand)
+        line([(-60, 540), (360, 540), (360, 300), (620, 300)], 30, mid)
+        for x, y in ((260, 470), (260, 200), (760, 200), (360, 540), (360, 300)):
+            circle(x, y, 34, fill=deep)
+        circle(510, 200, 62, outline=deep, stroke=16)
+        line([(448, 200), (572, 200)], 14, deep)
+        line([(510, 138), (510, 262)], 14, deep)
+        circle(510, 200, 18, fill=deep)
+        box(715, 320, 805, 380, deep, radius=16)
+        line([(760, 380), (760, 420)], 30, deep)
+        for x, y, radius in ((760, 480, 20), (760, 560, 15), (760, 625, 11)):
+            circle(x, y, radius, fill=brand)
+            polygon(
+                [
+                    (x - radius * 0.85, y - radius * 0.4),
+                    (x + radius * 0.85, y - radius * 0.4),
+                    (x, y - radius * 2.2),
+                ],
+                brand,
+            )
+        box(900, 300, 1130, 560, white, radius=18)
+        for column in range(5):
+            x = 925 + column * 42
+            box(x, 322, x + 26, 538, mid, radius=13)
+        line([(1015, 560), (1015, 610)], 22, brand)
+    else:
+        # A fuse board, a cable to a socket, a lightning bolt, a lit bulb.
+        box(120, 150, 420, 560, white, radius=24)
+        for row in range(3):
+            for column in range(4):
+                x, y = 160 + column * 62, 200 + row * 110
+                up = (row + column) % 2 * 28
+                box(x, y, x + 42, y + 80, mid, radius=8)
+                box(x + 12, y + 14 + up, x + 30, y + 38 + up, deep, radius=4)
+        curve = [
+            (420 + t / 40 * 420, 470 + math.sin(t / 40 * math.pi) * 120 - t / 40 * 150)
+            for t in range(41)
+        ]
+        line(curve, 26, brand)
+        line([(270, 560), (270, 610)], 26, brand)
+        circle(900, 320, 110, fill=white)
+        circle(900, 320, 78, fill=mid)
+        circle(868, 320, 14, fill=deep)
+        circle(932, 320, 14, fill=deep)
+        box(893, 236, 907, 262, deep, radius=4)
+        box(893, 378, 907, 404, deep, radius=4)
+        polygon(
+            [
+                (1040, 80),
+                (960, 250),
+                (1025, 250),
+                (975, 420),
+                (1110, 210),
+                (1040, 210),
+                (1090, 80),
+            ],
+            brand,
+        )
+        circle(600, 150, 52, fill=white, outline=brand, stroke=12)
+        box(580, 198, 620, 240, deep, radius=6)
+        for angle in (-50, -20, 20, 50):
+            radians = math.radians(angle - 90)
+            line(
+                [
+                    (600 + math.cos(radians) * 75, 150 + math.sin(radians) * 75),
+                    (600 + math.cos(radians) * 100, 150 + math.sin(radians) * 100),
+                ],
+                8,
+                brand,
+            )
+    return image.resize(size, PILImage.LANCZOS)
 
 
 def _make_logo(company, collection):

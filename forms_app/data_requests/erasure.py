@@ -1,11 +1,15 @@
 """Erasure and objection requests (GDPR art. 17 and 21): delete a person's submissions.
 
-Staff first see a preview (what will go, what is on legal hold and stays), then confirm. Photo
-files go once the deletion has committed (``forms_app.signals``). The audit trail records the
-counts per site, never the email or phone that was searched for.
+Staff first see a preview (what will go, what is on legal hold and stays), with each
+submission's name and email, a link to it and how many photos and internal notes go with it,
+so they can check it is the right person; then they confirm. Photo rows and notes are deleted
+with their submission (cascade); photo files go once the deletion has committed
+(``forms_app.signals``). The audit trail records the counts per site, never the email or phone
+that was searched for.
 """
 
 from django.db import transaction
+from django.db.models import Count
 from django.template.response import TemplateResponse
 from wagtail.admin import messages
 
@@ -32,6 +36,10 @@ def erasure_view(request):
             matches = (
                 person_submissions(request.user, DELETE, form)
                 .select_related("page", "site")
+                .annotate(
+                    photo_count=Count("photos", distinct=True),
+                    note_count=Count("notes", distinct=True),
+                )
                 .order_by("submit_time", "pk")
             )
             to_delete = [s for s in matches if not s.legal_hold]
@@ -44,7 +52,8 @@ def erasure_view(request):
 
 
 def erase(user, form):
-    """Delete the person's submissions that are not on legal hold; photos go with them."""
+    """Delete the person's submissions that are not on legal hold; their photos and internal
+    notes go with them."""
     with transaction.atomic():
         matches = person_submissions(user, DELETE, form)
         ids = list(
@@ -60,7 +69,7 @@ def erase(user, form):
             StaffAction.record_per_site(StaffAction.Action.ERASURE, doomed, user=user)
         else:  # nothing deletable (nothing found, or all on hold): still on the record
             StaffAction.record(StaffAction.Action.ERASURE, user=user, count=0)
-        # Django's delete cascades to the photo rows; forms_app.signals deletes their
+        # Django's delete cascades to the photo and note rows; forms_app.signals deletes their
         # files once this transaction has committed, and lists rows and files in the
         # erasure ledger (one object, written before the commit) so a restore cannot bring
         # them back.

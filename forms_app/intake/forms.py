@@ -59,6 +59,15 @@ AUTOFILL_BY_TYPE = {"email": ("email", "email"), "tel": ("tel", "tel")}
 AUTOFILL_TEXT_TYPES = frozenset({"singleline", "multiline", "email", "tel"})
 
 
+# The field types an editor's autofill choice (FormField.autofill) applies to: inputs the
+# visitor types in, and drop-down lists (an ``autocomplete`` token on a <select> is valid).
+AUTOFILL_FIELD_TYPES = frozenset(
+    {"singleline", "multiline", "email", "tel", "number", "url", "dropdown"}
+)
+# The keyboard an editor's choice brings on a phone (``inputmode``); "off" and the rest: none.
+INPUTMODE_BY_CHOICE = {"tel": "tel", "email": "email", "postal-code": "numeric"}
+
+
 def autofill_for(field_type, key):
     """``(autocomplete token, inputmode)`` for an editor field of ``field_type`` and ``key``
     (either may be None), or ``(None, None)`` when nothing applies."""
@@ -314,17 +323,33 @@ class PublicFormBuilder(FormBuilder):
             form_field = formfields.get(field.clean_name or field.get_field_clean_name())
             if form_field is not None:
                 self.add_autofill(field, form_field)
+        # Photo fields come after the editor's other fields, whatever their sort order, and
+        # the consent checkbox after them (PublicForm): a field an editor adds at the end of
+        # the list lands before the photos (the panel's help text says so).
+        for name in [name for name, f in formfields.items() if isinstance(f, PhotosField)]:
+            formfields[name] = formfields.pop(name)
         return formfields
 
     def add_autofill(self, field, form_field):
-        """The ``autocomplete`` token and ``inputmode`` the field's type and key call for."""
+        """The ``autocomplete`` token and ``inputmode`` of the field: the editor's choice
+        (``FormField.autofill``) if they made one, else what its type and key call for.
+        "off" turns autofill off and asks for no particular keyboard."""
+        attrs = form_field.widget.attrs
+        choice = getattr(field, "autofill", "")
+        if choice and field.field_type in AUTOFILL_FIELD_TYPES:
+            attrs["autocomplete"] = choice
+            attrs.pop("inputmode", None)
+            inputmode = INPUTMODE_BY_CHOICE.get(choice)
+            if inputmode and not isinstance(form_field.widget, django.forms.Select):
+                attrs["inputmode"] = inputmode
+            return
         token, inputmode = autofill_for(
             field.field_type, field.clean_name or field.get_field_clean_name()
         )
         if token:
-            form_field.widget.attrs.setdefault("autocomplete", token)
+            attrs.setdefault("autocomplete", token)
         if inputmode:
-            form_field.widget.attrs.setdefault("inputmode", inputmode)
+            attrs.setdefault("inputmode", inputmode)
 
     def create_multiline_field(self, field, options):
         options["max_length"] = MULTILINE_MAX_LENGTH

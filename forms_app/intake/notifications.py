@@ -6,10 +6,11 @@ only.
 
 Each company speaks as itself: the sender is the site's company (``CompanySettings``: its
 name, and its email unless the form page names a from address), and every subject names the
-company. The visitor's receipt, when the form page enables it, holds the form's own fields as
-the visitor typed them, in plain text, and goes to one address at most ``FORMS_RECEIPT_LIMIT``
-times per ``FORMS_RECEIPT_LIMIT_WINDOW`` (:func:`.ratelimit.receipt_allowed`), because anyone
-can type anyone's address.
+company. Both mails give the submission's reference number, as the thank-you page does
+(:func:`.thanks.reference_number`). The visitor's receipt, when the form page enables it,
+holds the form's own fields as the visitor typed them, in plain text, and goes to one address
+at most ``FORMS_RECEIPT_LIMIT`` times per ``FORMS_RECEIPT_LIMIT_WINDOW``
+(:func:`.ratelimit.receipt_allowed`), because anyone can type anyone's address.
 
 Delivery: :func:`queue_notifications` writes one django-tasks row per mail (the staff
 notification; the receipt when the page enables it) inside the submission's own transaction,
@@ -38,7 +39,7 @@ from home.models import CompanySettings
 
 from ..models import FormSubmission
 from .ratelimit import receipt_allowed
-from .thanks import wants_receipt
+from .thanks import reference_number, wants_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ def mail_context(submission):
         # The company's name as its settings give it; the site's name for an unset one.
         "site_name": company.company_name or site.site_name,
         "admin_url": admin_url(submission),
+        # The number the thank-you page showed: a visitor quoting it is found by the inbox search.
+        "reference": reference_number(submission, company.company_name),
         "fields": submission.labelled_fields(),
     }
     return page, company, context, sender(page, company, site)

@@ -24,6 +24,7 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.forms.models import FORM_FIELD_CHOICES, AbstractEmailForm, AbstractFormField
 from wagtail.contrib.forms.panels import FormSubmissionsPanel
+from wagtail.contrib.forms.utils import get_forms_for_user
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import TranslatableMixin
@@ -32,7 +33,7 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 from home.models import CompanySettings
 
 from ..intake.consent import policy_for, policy_link, shown_revisions
-from ..intake.forms import RESERVED_FIELD_NAMES, PublicFormBuilder
+from ..intake.forms import AUTOFILL_FIELD_TYPES, RESERVED_FIELD_NAMES, PublicFormBuilder
 from ..intake.ratelimit import count_submission, posts_limited, submission_limited
 from ..intake.thanks import QUERY_PARAMETER, read_thanks, sign_thanks, wants_receipt
 from ..retention import RetentionPeriod
@@ -93,6 +94,8 @@ class FormField(TranslatableMixin, AbstractFormField):
         ),
     )
 
+    panels = [*AbstractFormField.panels, FieldPanel("autofill")]
+
     class Meta(AbstractFormField.Meta):
         unique_together = [("translation_key", "locale")]
 
@@ -102,6 +105,33 @@ class FormField(TranslatableMixin, AbstractFormField):
             raise ValidationError(
                 {"label": _("This name is reserved for the fixed consent field.")}
             )
+        if self.autofill and self.field_type not in AUTOFILL_FIELD_TYPES:
+            raise ValidationError(
+                {
+                    "autofill": _(
+                        "Autofill applies only to fields the visitor types in (text, email, "
+                        "phone number, number, URL) and to drop-down lists. Leave it empty."
+                    )
+                }
+            )
+
+
+class PermittedFormSubmissionsPanel(FormSubmissionsPanel):
+    """Wagtail's "Total submissions / Latest submission" panel, shown only to a user who may
+    open the submissions it links to: an editor who cannot read the site's submissions does
+    not see how many there are, nor a link that ends in "no permission"."""
+
+    class BoundPanel(FormSubmissionsPanel.BoundPanel):
+        def is_shown(self):
+            # The test Wagtail's own submissions list applies (get_forms_for_user, narrowed
+            # by forms_app's filter_form_submissions_for_user hook to sites the user may
+            # read submissions on).
+            user = getattr(self.request, "user", None)
+            if user is None or not self.instance.pk:
+                return False
+            if not get_forms_for_user(user).filter(pk=self.instance.pk).exists():
+                return False
+            return super().is_shown()
 
 
 class FormPage(RoutablePageMixin, AbstractEmailForm):
@@ -159,9 +189,18 @@ class FormPage(RoutablePageMixin, AbstractEmailForm):
 
     content_panels = [
         *AbstractEmailForm.content_panels,
-        FormSubmissionsPanel(),
+        PermittedFormSubmissionsPanel(),
         FieldPanel("intro"),
-        InlinePanel("form_fields", label=_("Form fields")),
+        InlinePanel(
+            "form_fields",
+            heading=_("Form fields"),
+            label=_("form field"),
+            help_text=_(
+                "Visitors see the fields in this order, except that photo fields always come "
+                "after the other fields, just before the consent checkbox. So a new field can "
+                "simply be added at the end."
+            ),
+        ),
         FieldPanel("thank_you_text"),
         MultiFieldPanel(
             [

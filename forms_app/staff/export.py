@@ -85,7 +85,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 from stream_zip import ZIP_32, stream_zip
 
@@ -142,7 +142,7 @@ PHOTO_KEY_PLACEHOLDER = UUID(int=0)
 
 # The fixed columns, in order; the form's own fields follow them.
 FIXED_COLUMNS = [
-    ("id", gettext_lazy("Id")),
+    ("id", pgettext_lazy("export column: the submission's number", "No.")),
     ("site", gettext_lazy("Site")),
     ("form", gettext_lazy("Form")),
     ("received", gettext_lazy("Received")),

@@ -1,4 +1,5 @@
-"""The staff inbox ("Henvendelser"): list, detail, status, legal hold, policy as it was.
+"""The staff inbox ("Henvendelser"): list, detail, status, legal hold, policy as it was
+(notes and the assignee: :mod:`.notes`, their forms in :mod:`.casework`).
 
 Every view starts from :func:`forms_app.permissions.submissions_for`, so a user only ever reaches
 submissions of the sites where they hold the permission: hiding menus is not the protection.
@@ -11,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import formats
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 from django.utils.timezone import localtime
@@ -18,13 +20,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.admin.ui.tables import Column, StatusFlagColumn, TitleColumn
+from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.widgets import HeaderButton
 from wagtail.models import Revision
 
 from ..models import FormSubmission, LegalHoldCategory, StaffAction, SubmissionStatus
+from ..normalise import normalise_email, normalise_phone
 from ..permissions import CHANGE, DELETE, EXPORT, VIEW, submissions_for, user_can
 from ..permissions import submission_permission_policy as policy
+from .casework import AssignForm, NoteForm, can_delete_note, reference_for
 from .export import EXPORT_MENU
 from .queries import DEFAULT_ORDERING, SEARCH_PARAM, SubmissionFilter, search
 
@@ -64,6 +69,11 @@ class InboxView(IndexView):
         Column("site", label=gettext_lazy("Site"), accessor="site.site_name"),
         Column("status", label=gettext_lazy("Status"), accessor="get_status_display"),
         Column(
+            "assignee",
+            label=gettext_lazy("Assignee"),
+            accessor=lambda s: get_user_display_name(s.assignee) if s.assignee else "–",
+        ),
+        Column(
             "retain_until",
             label=gettext_lazy("Keep until"),
             accessor=lambda s: date_format(s.retain_until, "j. b Y"),
@@ -86,7 +96,7 @@ class InboxView(IndexView):
     def get_base_queryset(self):
         return (
             submissions_for(self.request.user)
-            .select_related("page", "site")
+            .select_related("page", "site", "assignee")
             .prefetch_related("photos")
         )
 
@@ -159,23 +169,62 @@ class LegalHoldForm(forms.Form):
     )
 
 
-def detail(request, pk, *, status_form=None, hold_form=None, status=200):
+def contact_kind(submission, value):
+    """``"email"`` or ``"phone"`` for a field's value that is the submission's email or phone
+    (the columns intake filled from the form's email and tel fields), else "": the detail page
+    makes those ``mailto:`` and ``tel:`` links."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    if submission.email and normalise_email(text) == submission.email:
+        return "email"
+    if submission.phone and normalise_phone(text) == submission.phone:
+        return "phone"
+    return ""
+
+
+def detail(
+    request,
+    pk,
+    *,
+    status_form=None,
+    hold_form=None,
+    note_form=None,
+    assign_form=None,
+    status=200,
+):
     submission = get_object_or_404(
-        submissions_for(request.user).select_related("page", "site", "policy_page"), pk=pk
+        submissions_for(request.user).select_related("page", "site", "policy_page", "assignee"),
+        pk=pk,
     )
     version, published_at = submission.policy_publication()
+    can_change = user_can(request.user, CHANGE, submission.site)
+    notes = list(submission.notes.all())
+    for note in notes:
+        note.can_delete = can_change and can_delete_note(request.user, note)
     return TemplateResponse(
         request,
         "forms_app/admin/detail.html",
         {
             "submission": submission,
-            "fields": submission.labelled_fields(),
+            "reference": reference_for(submission),
+            "fields": [
+                (label, value, contact_kind(submission, value))
+                for label, value in submission.labelled_fields()
+            ],
+            "assignee_name": get_user_display_name(submission.assignee)
+            if submission.assignee
+            else "",
+            "notes": notes,
+            "note_form": note_form or NoteForm(),
+            "assign_form": assign_form
+            or AssignForm(initial={"assignee": submission.assignee_id}, site=submission.site),
             "photos": submission.photos.all(),
             "policy_version": version,
             "policy_published_at": published_at,
             "status_form": status_form or StatusForm(initial={"status": submission.status}),
             "hold_form": hold_form or LegalHoldForm(),
-            "can_change": user_can(request.user, CHANGE, submission.site),
+            "can_change": can_change,
         },
         status=status,
     )
@@ -206,7 +255,11 @@ def change_status(request, pk):
     messages.success(
         request,
         _("Status changed to %(status)s. Keep until %(date)s.")
-        % {"status": submission.get_status_display(), "date": submission.retain_until},
+        % {
+            "status": submission.get_status_display(),
+            # The pages' own format ("26. november 2027"), not the date's ISO str().
+            "date": formats.date_format(submission.retain_until, "DATE_FORMAT"),
+        },
     )
     return redirect("henvendelser:detail", pk=pk)
 
@@ -244,6 +297,7 @@ def policy_as_it_was(request, pk):
     revision = get_object_or_404(Revision.page_revisions, pk=submission.policy_revision_id)
     policy = revision.as_object()
     version, published_at = submission.policy_publication()
-    policy.publication = {"version": version, "published_at": published_at}
+    # "historical": the template shows a banner saying this is the policy as it was, not now.
+    policy.publication = {"version": version, "published_at": published_at, "historical": True}
     # Render as the public site would have, on its own hostname and settings.
     return policy.make_preview_request(request)

@@ -13,7 +13,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from ..data_requests import access, erasure
-from . import export, inbox, mail_failures, photos
+from . import export, inbox, mail_failures, notes, photos
 
 app_name = "henvendelser"
 
@@ -24,6 +24,9 @@ admin_urlpatterns = [
     path("<int:pk>/status/", inbox.change_status, name="status"),
     path("<int:pk>/tilbageholdelse/", inbox.legal_hold, name="legal_hold"),
     path("<int:pk>/politik/", inbox.policy_as_it_was, name="policy"),
+    path("<int:pk>/noter/", notes.add_note, name="add_note"),
+    path("<int:pk>/noter/<int:note_pk>/slet/", notes.delete_note, name="delete_note"),
+    path("<int:pk>/sagsbehandler/", notes.assign, name="assign"),
     path("eksport/", export.export_view, name="export"),
     path("indsigt/", access.access_request_view, name="access_request"),
     path("sletning/", erasure.erasure_view, name="erasure"),

@@ -28,7 +28,7 @@ def test_visitor_switches_to_english_and_sends_the_contact_form(page, site_url, 
     screenshot(page, "english-contact")
     page.get_by_role("button", name="Send").click()
     page.wait_for_url(re.compile(r"/en/contact/thank-you/(\?ref=.*)?$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your message")
 
     submission = FormSubmission.objects.get()
     assert submission.consent_language == "en"

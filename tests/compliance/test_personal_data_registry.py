@@ -18,7 +18,7 @@ from django.db.models import CASCADE
 from compliance import personal_data
 from compliance.personal_data import REGISTRY, Classification
 from forms_app.data_requests.access import build_access_archive
-from forms_app.models import FormSubmission, SubmissionPhoto
+from forms_app.models import FormSubmission, SubmissionNote, SubmissionPhoto
 from tests.factories import FormSubmissionFactory
 
 
@@ -62,6 +62,7 @@ def test_what_visitors_send_is_personal():
     expected = {
         "forms_app.FormSubmission": ["form_data", "name", "email", "phone", "consent_text"],
         "forms_app.SubmissionPhoto": ["file", "original_name"],
+        "forms_app.SubmissionNote": ["text", "created_at"],
         "auth.User": ["username", "email", "first_name", "last_name"],
     }
     for label, names in expected.items():
@@ -91,6 +92,8 @@ def test_a_new_field_is_caught(monkeypatch):
 # Kept out of the access report on purpose: a normalised copy of name, email and phone (all
 # three are in it), and staff's internal note on a hold (the person is told the category).
 NOT_IN_ACCESS_REPORT = {"search_key", "legal_hold_reason"}
+# A withheld note is left out whole, so a note in the report is always one shown to the person.
+NOTE_NOT_IN_ACCESS_REPORT = {"shown_to_person"}
 
 
 def visitor_fields(model):
@@ -124,16 +127,40 @@ def test_every_visitor_field_goes_with_its_submission():
         assert all(link.remote_field.on_delete is CASCADE for link in links), model
 
 
+def test_notes_are_the_visitors_and_their_authors_the_staffs():
+    assert personal_data.classification(SubmissionNote, "text").category is personal_data.NOTES
+    assert personal_data.NOTES.subject == personal_data.VISITORS
+    for model, name in [
+        (SubmissionNote, "author"),
+        (SubmissionNote, "author_name"),
+        (FormSubmission, "assignee"),
+    ]:
+        found = personal_data.classification(model, name)
+        assert found.category.subject == personal_data.STAFF, name
+
+
 @pytest.mark.django_db
 def test_every_visitor_field_is_in_the_access_report(vvs_site):
     submission = FormSubmissionFactory(with_photo=True)
+    SubmissionNote.objects.create(submission=submission, author_name="Jens", text="Ringede op.")
     submissions = FormSubmission.objects.filter(pk=submission.pk)
     with build_access_archive(submissions) as handle, zipfile.ZipFile(handle) as archive:
         [record] = json.loads(archive.read("data.json"))["submissions"]
-    keys = set(record) | {f"photos.{key}" for key in record["photos"][0]}
+    keys = (
+        set(record)
+        | {f"photos.{key}" for key in record["photos"][0]}
+        | {f"notes.{key}" for key in record["notes"][0]}
+    )
     for model_field in visitor_fields(FormSubmission):
         if model_field.name in NOT_IN_ACCESS_REPORT:
             continue
         assert {model_field.name, model_field.attname} & keys, model_field.name
     for model_field in visitor_fields(SubmissionPhoto):
         assert f"photos.{model_field.name}" in keys, model_field.name
+    for model_field in visitor_fields(SubmissionNote):
+        if model_field.name in NOTE_NOT_IN_ACCESS_REPORT:
+            continue
+        assert f"notes.{model_field.name}" in keys, model_field.name
+    # The staff's fields are not: who wrote a note is the employee's data.
+    assert not {"author", "author_name"} & set(record["notes"][0])
+    assert "assignee" not in record and "assignee_id" not in record

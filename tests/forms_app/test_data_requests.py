@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -93,7 +94,11 @@ class TestAccessRequest:
         client.force_login(vvs_staff)
         response = client.post(ACCESS_URL, {"email": "Mette.Hansen@example.dk"})
         today = timezone.localdate().isoformat()
-        assert response["Content-Disposition"] == f'attachment; filename="indsigt-{today}.zip"'
+        # Unique per request: the time to the second and six random hex digits.
+        assert re.fullmatch(
+            rf'attachment; filename="indsigt-{today}-\d{{6}}-[0-9a-f]{{6}}\.zip"',
+            response["Content-Disposition"],
+        )
         assert "no-store" in response["Cache-Control"]
         archive = download(response)
         report, data = report_and_data(archive)
@@ -221,6 +226,11 @@ class TestErasure:
         assert [s.pk for s in response.context["held"]] == [contact.pk]
         html = response.content.decode()
         assert "Tvist om regning" in html
+        # Name, email and a link to each submission: staff can check it is the right person.
+        detail = reverse("henvendelser:detail", args=[quote.pk])
+        assert f'<a href="{detail}">Mette Hansen</a>' in html
+        assert f"<td>{METTE_EMAIL}</td>" in html
+        assert "Anders" not in html
         assert 'name="step" value="confirm"' in html
         assert f'value="{METTE_EMAIL}"' in html
         assert FormSubmission.objects.count() == 3

@@ -111,10 +111,10 @@ class TestCsv:
         assert response["Content-Disposition"].startswith('attachment; filename="henvendelser-')
         assert response["Content-Disposition"].endswith('.csv"')
         assert "no-store" in response["Cache-Control"]
-        assert text.startswith(BOM + "Id,")
+        assert text.startswith(BOM + "Nr.,")
         header = csv_rows(text)[0]
         fixed = labels(
-            "Id",
+            "Nr.",
             "Site",
             "Form",
             "Received",
@@ -225,6 +225,7 @@ class TestCsv:
     def test_newer_policy_version(self, client, vvs_staff, vvs_site):
         policy = PrivacyPolicyPage.objects.descendant_of(vvs_site.root_page).get()
         FormSubmissionFactory()
+        policy.title = "Persondatapolitik 2027"  # a new text: a new version
         policy.save_revision().publish()
         FormSubmissionFactory(answers={"navn": "Anden Kunde"})
         client.force_login(vvs_staff)

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 EXPORT_URL = "/admin/henvendelser/eksport/"
 
 DANISH_FIXED_HEADER = [
-    "Id",
+    "Nr.",
     "Hjemmeside",
     "Formular",
     "Modtaget",
@@ -86,7 +86,7 @@ class TestDanishExcelCsv:
         response, content = download(client, "csv-excel")
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"].endswith('-excel.csv"')
-        assert content.startswith(b"\xef\xbb\xbfId;Hjemmeside;Formular;")
+        assert content.startswith(b"\xef\xbb\xbfNr.;Hjemmeside;Formular;")
         text = content.decode("utf-8-sig")
         # Danish Excel's dialect: ";" between cells, "…" quoting with doubled quotes, CRLF.
         assert csv.Sniffer().sniff(text.splitlines()[0]).delimiter == ";"
@@ -151,7 +151,7 @@ class TestXlsx:
         keep = cells["Gemmes indtil"]
         assert keep.is_date and keep.number_format == "dd-mm-yyyy"
         assert keep.value == datetime.datetime.combine(submission.retain_until, datetime.time())
-        assert cells["Id"].value == submission.pk and cells["Id"].data_type == "n"
+        assert cells["Nr."].value == submission.pk and cells["Nr."].data_type == "n"
 
     def test_winter_time_and_serials(self, client, vvs_staff, submission, use_copy):
         client.force_login(vvs_staff)

@@ -114,6 +114,80 @@ def test_autofill_is_decided_by_type_then_key(field_type, key, expected):
     assert autofill_for(field_type, key) == expected
 
 
+def set_autofill(page, choices):
+    """Give the page's fields (by key) the editor's autofill ``choices`` and publish."""
+    for field in page.form_fields.all():
+        if field.clean_name in choices:
+            field.autofill = choices[field.clean_name]
+            field.save()
+    page.save_revision().publish()
+
+
+def test_the_editors_autofill_choice_wins_over_key_and_type(client, quote_page):
+    quote_page.form_fields.add(
+        FormField(label="Etage", clean_name="etage", field_type="singleline", sort_order=50)
+    )
+    set_autofill(
+        quote_page,
+        {
+            "navn": "off",  # the key says "name"
+            "telefon": "off",  # a phone field: its type says "tel"
+            "adresse": "postal-code",  # the key says "street-address"
+            "postnummer": "address-level2",  # the key says postal-code with a number pad
+            "e_mail": "tel",
+            "etage": "postal-code",  # the key says nothing
+        },
+    )
+    html = client.get("/tilbud/", HTTP_HOST=HOST).content.decode()
+    expected = {
+        "navn": ("off", None),
+        "telefon": ("off", None),
+        "adresse": ("postal-code", "numeric"),
+        "postnummer": ("address-level2", None),
+        "e_mail": ("tel", "tel"),
+        "etage": ("postal-code", "numeric"),
+        # No choice: the key and type decide, as before.
+        "beskrivelse_af_opgaven": (None, None),
+    }
+    for name, (autocomplete, inputmode) in expected.items():
+        tag = input_tag(html, name)
+        assert (attribute(tag, "autocomplete"), attribute(tag, "inputmode")) == (
+            autocomplete,
+            inputmode,
+        ), name
+    # An email choice brings the email keyboard.
+    set_autofill(quote_page, {"etage": "email"})
+    html = client.get("/tilbud/", HTTP_HOST=HOST).content.decode()
+    tag = input_tag(html, "etage")
+    assert (attribute(tag, "autocomplete"), attribute(tag, "inputmode")) == ("email", "email")
+
+
+def field_order(html):
+    """The names of the form's inputs in the order the visitor meets them."""
+    form = next(f for f in re.findall(r"<form\b.*?</form>", html, re.S) if 'name="samtykke"' in f)
+    names = re.findall(r'<(?:input|textarea|select)\b[^>]*\bname="([^"]+)"', form)
+    return list(dict.fromkeys(n for n in names if n not in {"csrfmiddlewaretoken", "mih_bevis"}))
+
+
+def test_a_field_added_at_the_end_lands_before_the_photos_and_consent(client, quote_page):
+    last = max(quote_page.form_fields.values_list("sort_order", flat=True))
+    photos = quote_page.form_fields.get(field_type="photos")
+    assert photos.sort_order == last  # the demo's photo field is the editor's last one
+    quote_page.form_fields.add(
+        FormField(label="Etage", clean_name="etage", field_type="singleline", sort_order=last + 1)
+    )
+    quote_page.save_revision().publish()
+    order = field_order(client.get("/tilbud/", HTTP_HOST=HOST).content.decode())
+    assert order.index("etage") < order.index(photos.clean_name) < order.index("samtykke")
+    assert order.index("beskrivelse_af_opgaven") < order.index("etage")
+    # Moved to the top by the editor, the photo field still comes last.
+    photos.sort_order = -1
+    photos.save()
+    quote_page.save_revision().publish()
+    order = field_order(client.get("/tilbud/", HTTP_HOST=HOST).content.decode())
+    assert order.index(photos.clean_name) == order.index("samtykke") - 1
+
+
 @pytest.fixture
 def quote_with_dropdown(quote_page):
     quote_page.form_fields.add(
@@ -490,7 +564,7 @@ def test_thank_you_page_without_a_valid_token_shows_no_reference(
         html = client.get(url, HTTP_HOST=HOST).content.decode()
         assert "VVS-2026-99999" not in html
         assert da("Your reference number:") not in html, url
-        assert "<h1>" + da("Thank you") + "</h1>" in html
+        assert "<h1>" + da("Thank you for your message") + "</h1>" in html
     with freeze_time(timezone.now() + timedelta(seconds=thanks.MAX_AGE + 60)):
         html = client.get(location, HTTP_HOST=HOST).content.decode()
     assert da("Your reference number:") not in html

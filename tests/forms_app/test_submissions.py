@@ -132,6 +132,7 @@ class TestValidQuote:
         policy = CompanySettings.for_site(vvs_site).privacy_policy_page
         post_quote(quote_data)
         first_revision = policy.live_revision_id
+        policy.title = "Persondatapolitik 2027"  # a new text: a new version
         policy.save_revision().publish()
         policy.refresh_from_db()
         post_quote({**quote_data, "e_mail": "anden@example.dk"})

@@ -71,7 +71,11 @@ def test_the_brand_colour_comes_from_a_stylesheet_named_by_it(client, sites):
     css = client.get("/brand/8a1c1c.css")
     assert css.status_code == 200
     assert css["Content-Type"].startswith("text/css")
-    assert css.content.decode().strip() == ":root{--brand:#8a1c1c}"
+    # The colour, and the darker shades derived from it for hover and text on light grounds.
+    assert (
+        css.content.decode().strip()
+        == ":root{--brand:#8a1c1c;--brand-dark:#751818;--brand-text:#8a1c1c}"
+    )
     assert "immutable" in css["Cache-Control"]
     assert "max-age=31536000" in css["Cache-Control"]
     # Nothing but six hex digits makes a stylesheet.

@@ -207,9 +207,14 @@ def test_import_without_publish_saves_a_draft_only(vvs_site, el_site):
     assert live == live_before
     assert latest != latest_before
     assert count == count_before + 1
-    assert f"Imported 7 sections into Persondatapolitik (revision {latest}, draft)" in output
+    # The public version still live, never the revision id readers never see.
+    assert (
+        "Imported 7 sections into Persondatapolitik as a draft (the published version is "
+        "still version 1)" in output
+    )
+    assert str(latest) not in output
     assert page.has_unpublished_changes
-    assert "7. Klage" in [block.value["heading"] for block in page.sections]  # live: demo text
+    assert "5. Statistik over besøg" in [b.value["heading"] for b in page.sections]  # live: demo
     draft = page.get_latest_revision_as_object()
     assert [block.value["heading"] for block in draft.sections][0] == "1. Generelt"
     assert len(draft.sections) == 7
@@ -226,7 +231,9 @@ def test_import_with_publish_goes_live(client, vvs_site, el_site):
 
     live, latest, _count = revision_state(page)
     assert live == latest != latest_before
-    assert f"(revision {live}, published)" in output
+    # The version number the public page shows ("Version 2"), not the revision id.
+    assert "Imported 7 sections into Persondatapolitik (version 2, published)" in output
+    assert str(live) not in output
     assert not page.has_unpublished_changes
     assert page.intro == ""
 
@@ -238,15 +245,37 @@ def test_import_with_publish_goes_live(client, vvs_site, el_site):
         tag = "h3" if heading == "Kontaktoplysninger:" else "h2"
         assert f">{heading}</{tag}>" in content
     assert "Version 2" in content
-    assert "7. Klage" not in content
+    assert "5. Statistik over besøg" not in content
     assert '<a href="http://www.mihvvs.dk">www.mihvvs.dk</a>' in content
 
     assert revision_state(other_page) == other_before
     other_response = client.get(
         other_page.get_url(current_site=el_site), HTTP_HOST=el_site.hostname
     )
-    assert "7. Klage" in other_response.content.decode()
+    assert "5. Statistik over besøg" in other_response.content.decode()
     assert "Version 1" in other_response.content.decode()
+
+
+def test_importing_the_published_text_again_is_not_a_new_version(client, vvs_site):
+    page = policy_page(vvs_site)
+    first = run_import(vvs_site.hostname, SEED, "--publish")
+    assert "(version 2, published)" in first
+    again = run_import(vvs_site.hostname, SEED, "--publish")
+    assert "Imported 7 sections into Persondatapolitik (version 2, published)" in again
+    assert "not a new version" in again
+    page.refresh_from_db()
+    assert page.get_publication()[0] == 2
+    response = client.get(page.get_url(current_site=vvs_site), HTTP_HOST=vvs_site.hostname)
+    assert "Version 2" in response.content.decode()
+
+
+def test_a_draft_of_an_unpublished_page_says_so(vvs_site):
+    policy_page(vvs_site).unpublish()
+    output = run_import(vvs_site.hostname, SEED)
+    assert (
+        "Imported 7 sections into Persondatapolitik as a draft (the page is not published)"
+        in output
+    )
 
 
 def test_the_policy_page_is_found_without_settings(vvs_site):

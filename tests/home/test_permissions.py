@@ -94,6 +94,7 @@ class TestSettings:
             "city": settings.city,
             "phone": "+45 11 11 11 11",
             "email": settings.email,
+            "reply_within_days": settings.reply_within_days,
             "opening_hours": settings.opening_hours,
             "logo": settings.logo_id,
             "brand_colour": settings.brand_colour,

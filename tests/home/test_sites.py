@@ -127,8 +127,9 @@ class TestPrivacyPolicyPage:
             assert re.search(rf'<h2 id="{number}-[a-z0-9-]+">{number}\. ', html)
         toc = re.search(r'<nav class="policy__toc".*?</nav>', html, re.S).group(0)
         anchors = re.findall(r'href="#([^"]+)"', toc)
-        # Every section, and the register of data processors the page adds after section 3.
-        assert len(anchors) == len(set(anchors)) == len(self.policy(vvs_site).sections) + 1
+        # Every section, the register of data processors the page adds after section 3, and the
+        # template's own controller (first) and complaint (last) sections.
+        assert len(anchors) == len(set(anchors)) == len(self.policy(vvs_site).sections) + 3
         for anchor in anchors:
             assert f'id="{anchor}"' in html
 
@@ -147,7 +148,7 @@ class TestPrivacyPolicyPage:
         assert "Version 1" in html
 
         with freeze_time("2027-03-05 10:00:00"):
-            policy.title = "Persondatapolitik"
+            policy.title = "Persondatapolitik 2027"  # a new text: a new version
             policy.save_revision().publish()
         html = get(client, "mihvvs.localhost", "/persondatapolitik/").content.decode()
         assert "Version 2" in html
@@ -162,6 +163,7 @@ class TestPrivacyPolicyPage:
     def test_old_revision_keeps_its_own_version(self, vvs_site):
         policy = self.policy(vvs_site)
         first = policy.live_revision_id
+        policy.title = "Persondatapolitik 2027"
         policy.save_revision().publish()
         policy.refresh_from_db()
         assert policy.get_publication(first)[0] == 1
@@ -227,8 +229,10 @@ class TestReviewedBehaviour:
 
     def test_republishing_an_old_draft_is_a_new_version(self, vvs_site):
         policy = CompanySettings.for_site(vvs_site).privacy_policy_page
+        policy.title = "Persondatapolitik (udkast)"
         draft = policy.save_revision()  # made first, published last
         policy.refresh_from_db()
+        policy.title = "Persondatapolitik 2027"
         policy.save_revision().publish()  # version 2
         draft.publish()  # version 3, although its id is lower
         policy.refresh_from_db()

@@ -24,17 +24,18 @@ from django.utils.translation import trans_real
 from wagtail.models import Locale
 from wagtail.users.models import UserProfile
 
-from forms_app.models import FormPage
+from forms_app.models import FormPage, SubmissionNote
 from home.models import CompanySettings, StandardPage
-from tests.factories import FormSubmissionFactory
+from tests.factories import VVS_EDITORS, VVS_STAFF, FormSubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 OVERRIDES = settings.BASE_DIR / "locale_overrides"
 
-# Looked up, but the same in Danish by nature. Empty today: every word the admin pages below
-# show is in a catalogue (msgids of only punctuation and placeholders are skipped as well).
-SAME_IN_DANISH = set()
+# Looked up, but the same in Danish by nature: "Dansk", the language switcher's name for Danish
+# on the public page staff see as it was (msgids of only punctuation and placeholders are
+# skipped as well).
+SAME_IN_DANISH = {"Dansk"}
 
 
 def not_a_word(msgid):
@@ -118,6 +119,7 @@ def pages(vvs_site):
     policy = CompanySettings.for_site(vvs_site).privacy_policy_page
     quote = FormPage.objects.descendant_of(home).get(slug="tilbud")
     submission = FormSubmissionFactory(page=quote)
+    note = SubmissionNote.objects.create(submission=submission, author_name="Kollega", text="Ok")
     return {
         "home": home,
         "services": StandardPage.objects.descendant_of(home).get(slug="ydelser"),
@@ -125,6 +127,7 @@ def pages(vvs_site):
         "policy": policy,
         "en_policy": policy.get_translation(english),
         "submission": submission,
+        "note": note,
         "settings": vvs_site.pk,
     }
 
@@ -172,9 +175,12 @@ def staff_urls(pages):
         "/admin/",
         "/admin/henvendelser/",
         f"/admin/henvendelser/{pages['submission'].pk}/",
+        f"/admin/henvendelser/{pages['submission'].pk}/politik/",
         "/admin/henvendelser/indsigt/",
         "/admin/henvendelser/sletning/",
         "/admin/henvendelser/mail-ikke-sendt/",
+        "/admin/besoegsstatistik/",
+        "/admin/cookie-samtykker/",
         "/admin/account/",
     ]
 
@@ -186,6 +192,7 @@ def superuser_urls(pages):
         *staff_urls(pages)[1:],
         "/admin/forms/",
         f"/admin/forms/submissions/{pages['quote'].pk}/",
+        f"/admin/henvendelser/{pages['submission'].pk}/noter/{pages['note'].pk}/slet/",
         "/admin/users/",
         "/admin/users/new/",
         f"/admin/users/edit/{pages['editor'].pk}/",
@@ -263,9 +270,11 @@ def test_wagtails_own_danish_is_corrected(client, vvs_editor, pages, danish_cata
     assert "SIde" not in shown[0]
 
 
-def test_form_builder_speaks_danish(client, vvs_editor, pages, danish_catalogues):
-    """The field types and the field panel an editor meets when adding a form field."""
-    page = in_danish(client, vvs_editor).get(f"/admin/pages/{pages['quote'].pk}/edit/")
+def test_form_builder_speaks_danish(client, pages, danish_catalogues):
+    """The field types and the field panel an editor meets when adding a form field, and the
+    submissions panel an editor who also reads the site's submissions sees there."""
+    editor = UserFactory(username="vvs-redaktor-og-kundeservice", groups=[VVS_EDITORS, VVS_STAFF])
+    page = in_danish(client, editor).get(f"/admin/pages/{pages['quote'].pk}/edit/")
     content = page.content.decode()
     for danish in (
         "Tekst på én linje",
