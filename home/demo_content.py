@@ -256,7 +256,8 @@ def quote_form(company):
             "Billeder af installationen hjælper os med at give en præcis pris.</p>"
         ),
         "thank_you_text": (
-            "<p>Tak for din forespørgsel. Vi kontakter dig inden for to hverdage.</p>"
+            "<p>Tak for din forespørgsel. Vi ser på dine oplysninger og billeder og vender "
+            "tilbage med et tilbud eller et forslag til et besøg.</p>"
         ),
         "consent_text": (
             f"Jeg giver samtykke til, at {company['company_name']} gemmer og bruger mine "
@@ -293,7 +294,10 @@ def contact_form(company):
         "intro": (
             f"<p>Skriv til os, eller ring på {company['phone']}. Vi svarer normalt samme dag.</p>"
         ),
-        "thank_you_text": "<p>Tak for din besked. Vi svarer hurtigst muligt.</p>",
+        "thank_you_text": (
+            "<p>Tak for din besked. Gælder den en igangværende opgave, så nævn "
+            "referencenummeret, når vi taler sammen.</p>"
+        ),
         "consent_text": (
             f"Jeg giver samtykke til, at {company['company_name']} gemmer og bruger mine "
             "oplysninger til at besvare min henvendelse, som beskrevet i "

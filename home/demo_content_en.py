@@ -225,7 +225,8 @@ def quote_form(company):
             "quote. Photos of the installation help us give you an accurate price.</p>"
         ),
         "thank_you_text": (
-            "<p>Thank you for your request. We will contact you within two working days.</p>"
+            "<p>Thank you for your request. We look at your details and photos and come back "
+            "with a quote or a suggested visit.</p>"
         ),
         "consent_text": (
             f"I consent to {company['company_name']} storing and using my details and photos "
@@ -260,7 +261,10 @@ def contact_form(company):
         "intro": (
             f"<p>Write to us or call us on {company['phone']}. We usually reply the same day.</p>"
         ),
-        "thank_you_text": "<p>Thank you for your message. We will reply as soon as possible.</p>",
+        "thank_you_text": (
+            "<p>Thank you for your message. If it is about a job in progress, mention the "
+            "reference number when we talk.</p>"
+        ),
         "consent_text": (
             f"I consent to {company['company_name']} storing and using my details to answer "
             "my enquiry, as described in the privacy policy."
