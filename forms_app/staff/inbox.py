@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats
-from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -56,7 +55,8 @@ class InboxView(IndexView):
         TitleColumn(
             "submit_time",
             label=gettext_lazy("Received"),
-            accessor=lambda s: date_format(localtime(s.submit_time), "j. b Y H:i"),
+            # One date format across the admin's pages and messages (the active language's).
+            accessor=lambda s: formats.date_format(localtime(s.submit_time), "DATETIME_FORMAT"),
             url_name="henvendelser:detail",
             sort_key="submit_time",
         ),
@@ -76,7 +76,7 @@ class InboxView(IndexView):
         Column(
             "retain_until",
             label=gettext_lazy("Keep until"),
-            accessor=lambda s: date_format(s.retain_until, "j. b Y"),
+            accessor=lambda s: formats.date_format(s.retain_until, "DATE_FORMAT"),
             sort_key="retain_until",
         ),
         # A tag only where it applies: held submissions are never deleted automatically.

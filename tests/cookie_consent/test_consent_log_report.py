@@ -244,7 +244,7 @@ def test_an_entry_shows_time_in_danish_time_categories_language_banner_text_and_
     with translation.override("da"):
         label = translation.gettext("Version %(version)s, published %(date)s") % {
             "version": version,
-            "date": date_format(published, "j. b Y H:i"),
+            "date": date_format(published, "DATETIME_FORMAT"),
         }
     assert label in row_first
     # The site column, for a user who sees both sites.
