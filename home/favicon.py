@@ -101,13 +101,15 @@ def favicon_png(request, colour, size, name):
 
 def site_icons(company):
     """``{"icon": url, "icon_type": mime type, "png32": url, "touch": url}`` for a site's
-    CompanySettings (``None``: the default colour and a plain "?")."""
-    if company is not None and company.favicon_id:
+    CompanySettings (``None``, or a template's empty value on a host with no site: the default
+    colour and a plain "?")."""
+    if getattr(company, "favicon_id", None):
         image = company.favicon
+        png32 = image.get_rendition("fill-32x32|format-png").url
         return {
-            "icon": image.get_rendition("fill-32x32|format-png").url,
+            "icon": png32,
             "icon_type": "image/png",
-            "png32": image.get_rendition("fill-32x32|format-png").url,
+            "png32": png32,
             "touch": image.get_rendition("fill-180x180|format-png").url,
         }
     colour = (getattr(company, "brand_colour", "") or "#0b5394").lstrip("#").lower()

@@ -30,6 +30,7 @@ from wagtail.search import index
 
 from . import page_cache
 from .blocks import BodyBlock, PolicySectionsBlock
+from .brand import contrast_ratio
 from .sites import site_roots
 
 cvr_validator = RegexValidator(r"^\d{8}$", _("A CVR number is 8 digits."))
@@ -69,10 +70,7 @@ colour_validator = RegexValidator(
 
 def contrast_with_white(colour):
     """WCAG 2 contrast ratio of ``#rrggbb`` against white text."""
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return 1.05 / (luminance + 0.05)
+    return contrast_ratio(colour, "#ffffff")
 
 
 def validate_brand_colour(colour):

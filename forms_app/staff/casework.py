@@ -51,7 +51,7 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = users_for_site(site)
 
 
-def visible_submission(request, pk, *, lock=False):
+def changeable_submission(request, pk, *, lock=False):
     """The submission ``pk`` if the user may change it (notes and the assignee are changes to
     personal data: the same permission as status and legal hold), else 404; locked for update
     if asked. A user who may only read it sees the notes and assignee, without the forms."""

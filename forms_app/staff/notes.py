@@ -17,21 +17,17 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.utils import get_user_display_name
 
 from ..models import StaffAction, SubmissionNote
-from .casework import AssignForm, NoteForm, can_delete_note, reference_for, visible_submission
+from .casework import AssignForm, NoteForm, can_delete_note, changeable_submission, reference_for
 from .inbox import detail
-
-
-def render_detail(request, pk, status, **forms_):
-    return detail(request, pk, status=status, **forms_)
 
 
 @require_POST
 def add_note(request, pk):
     form = NoteForm(request.POST)
     with transaction.atomic():
-        submission = visible_submission(request, pk, lock=True)
+        submission = changeable_submission(request, pk, lock=True)
         if not form.is_valid():
-            return render_detail(request, pk, 400, note_form=form)
+            return detail(request, pk, status=400, note_form=form)
         note = form.save(commit=False)
         note.submission = submission
         note.author = request.user
@@ -46,11 +42,11 @@ def add_note(request, pk):
 
 def delete_note(request, pk, note_pk):
     """GET: ask to confirm; POST: delete. Only the author's own note (a superuser: any)."""
-    submission = visible_submission(request, pk)
+    submission = changeable_submission(request, pk)
     note = get_object_or_404(submission.notes, pk=note_pk)
     if not can_delete_note(request.user, note):
         messages.error(request, _("You can only delete your own notes."))
-        return render_detail(request, pk, 403)
+        return detail(request, pk, status=403)
     if request.method != "POST":
         return TemplateResponse(
             request,
@@ -70,10 +66,10 @@ def delete_note(request, pk, note_pk):
 @require_POST
 def assign(request, pk):
     with transaction.atomic():
-        submission = visible_submission(request, pk, lock=True)
+        submission = changeable_submission(request, pk, lock=True)
         form = AssignForm(request.POST, site=submission.site)
         if not form.is_valid():
-            return render_detail(request, pk, 400, assign_form=form)
+            return detail(request, pk, status=400, assign_form=form)
         assignee = form.cleaned_data["assignee"]
         if submission.assignee_id != (assignee.pk if assignee else None):
             submission.assignee = assignee

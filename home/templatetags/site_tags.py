@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import translation
 from wagtail.models import Page, Site
 
-from home import page_cache
+from home import favicon, page_cache
 from home.sites import site_roots
 
 register = template.Library()
@@ -104,6 +104,13 @@ def tel_href(number):
     if not digits.startswith("+"):
         digits = f"+45{digits}"
     return f"tel:{digits}"
+
+
+@register.filter
+def site_icons(company):
+    """The tab and home-screen icons of a site's CompanySettings (:func:`home.favicon.site_icons`:
+    the favicon image's renditions, else the initials on the brand colour)."""
+    return favicon.site_icons(company)
 
 
 @register.filter
