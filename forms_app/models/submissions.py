@@ -183,6 +183,9 @@ class FormSubmission(AbstractFormSubmission):
         verbose_name = _("form submission")
         verbose_name_plural = _("form submissions")
         indexes = [
+            # The inbox's and the export's default order (newest first, id breaking ties):
+            # read in order from this index instead of sorting every row.
+            models.Index(fields=["-submit_time", "-id"], name="submission_time_id"),
             models.Index(fields=["site", "-submit_time"], name="submission_site_time"),
             models.Index(fields=["page", "-submit_time"], name="submission_page_time"),
         ]

@@ -78,7 +78,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Expression, F, TextField
+from django.db.models import BooleanField, Expression, F, TextField
 from django.db.models.sql.constants import MULTI
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
@@ -482,6 +482,7 @@ FORMULA_SQL_REPLACEMENT = "'\\1"
 SQL_INTEGER = "^-?[0-9]+$"
 SQL_DECIMAL = "^-?[0-9]+\\.[0-9]+$"
 SQL_NUMBER = "^-?[0-9]+(\\.[0-9]+)?$"  # NUMBER, for ASCII digits
+SQL_PLAIN_INTEGER = "^[1-9][0-9]*$"  # a whole number int() prints as it is written
 # Decimal prints a number with six or more zeros after the point first as 1E-7: Python only.
 SQL_DECIMAL_EXPONENT = "^-?0+\\.0{6}"
 SQL_NON_ASCII = "[^\\x01-\\x7f]"
@@ -516,13 +517,23 @@ class Sql(Expression):
         return self.template.format(*compiled), self.params
 
 
-# The code points a formula can start with (directly or behind invisible characters), as one
-# cheap test of ascii() (the first character's code point) per cell: the ASCII ones, or any
-# from the first non-ASCII one up (letters such as Æ, Ø and Å pass too, then the regular
-# expression decides).
-FORMULA_FIRST_CODE_POINTS = sorted(ord(character) for character in FORMULA_FIRST_CHARACTERS)
-FORMULA_FIRST_ASCII = ", ".join(str(code) for code in FORMULA_FIRST_CODE_POINTS if code < 128)
-FORMULA_FIRST_NON_ASCII = min(code for code in FORMULA_FIRST_CODE_POINTS if code >= 128)
+# Every code point a formula can start with (directly or behind invisible characters), as
+# one IN list PostgreSQL tests with a hash lookup: ascii() of a text is its first code point.
+FORMULA_FIRST_CODES = ", ".join(
+    str(code) for code in sorted(ord(character) for character in FORMULA_FIRST_CHARACTERS)
+)
+# Whether every answer in a submission's form_data is a string (jsonpath: none is not).
+SQL_ONLY_STRINGS = "NOT ({0} @? '$.* ? (@.type() != \"string\")')"
+
+
+def sql_literal(value):
+    """``value`` as an SQL string literal (E'' syntax, so it means the same whatever
+    standard_conforming_strings says) for a statement whose parameters psycopg binds
+    client-side (``%`` doubled)."""
+    if "\x00" in value:
+        raise ValueError("an SQL literal cannot hold NUL")
+    escaped = value.replace("\\", "\\\\").replace("'", "''").replace("%", "%%")
+    return f"E'{escaped}'"
 
 
 class SqlBuilder:
@@ -539,12 +550,12 @@ class SqlBuilder:
     def text(self, sql):
         """A text cell: neutralised like :func:`neutralise` (unless ``neutral`` is False),
         empty as NULL (``sql`` is a column of the inner query or a cheap expression over one:
-        it is used up to 4 times)."""
+        it is used up to 3 times). One hashed lookup of the first character's code point
+        decides for almost every cell; the regular expression runs only for suspects."""
         if not self.neutral:
             return f"NULLIF({sql}, '')"
         return (
-            f"CASE WHEN ascii({sql}) IN ({FORMULA_FIRST_ASCII})"
-            f" OR ascii({sql}) >= {FORMULA_FIRST_NON_ASCII}"
+            f"CASE WHEN ascii({sql}) IN ({FORMULA_FIRST_CODES})"
             + self.sql(
                 f" THEN NULLIF(regexp_replace({sql}, %s, %s), '')",
                 FORMULA_SQL_PATTERN,
@@ -565,11 +576,18 @@ class SqlBuilder:
         whens = "".join(self.sql(" WHEN %s THEN %s", *pair) for pair in labels.items())
         return f"NULLIF(CASE {sql}{whens} ELSE {default or sql} END, '')"
 
-    def form_value(self, value, number, yes, no):
-        """One editor field's cell from ``value`` (``form_data -> key``, jsonb), as
-        row_chunks() formats it."""
-        text = f"({value} #>> '{{}}')"
+    def form_value(self, value, text, plain, number, yes, no):
+        """One editor field's cell, as row_chunks() formats it: ``text`` is the answer as
+        text (``form_data ->> key``, read once by the inner query), ``plain`` whether every
+        answer of the row is a string, ``value`` the answer as jsonb (``form_data -> key``).
+
+        The common case, a string answer in a row of string answers, takes ``text``
+        directly (neutralised; a number field's whole number as it is). Only other rows and
+        other number answers read ``value`` again and test its JSON type.
+        """
         if number:
+            # Built in the order of the SQL text, as the parameters must be.
+            fast = self.sql(f"CASE WHEN {plain} AND {text} ~ %s THEN {text}", SQL_PLAIN_INTEGER)
             # A number field's answer that is a number: int() or Decimal(), as Python
             # prints it (Decimal keeps a "-0.0"; numeric does not).
             string = (
@@ -579,15 +597,17 @@ class SqlBuilder:
                 + f" ELSE {self.text(text)} END"
             )
         else:
+            fast = f"CASE WHEN {plain} THEN {self.text(text)}"
             string = self.text(text)
         listed = f"array_to_string(ARRAY(SELECT jsonb_array_elements_text({value})), ', ')"
         return (
-            f"CASE jsonb_typeof({value}) WHEN 'string' THEN {string}"
+            fast
+            + f" ELSE CASE jsonb_typeof({value}) WHEN 'string' THEN {string}"
             + self.sql(
                 f" WHEN 'boolean' THEN CASE WHEN {text} = 'true' THEN %s ELSE %s END", yes, no
             )
             + f" WHEN 'number' THEN {text}"
-            + f" WHEN 'array' THEN {self.text(listed)} END"
+            + f" WHEN 'array' THEN {self.text(listed)} END END"
         )
 
     def inexact(self, value):
@@ -605,15 +625,16 @@ class SqlBuilder:
             + " ELSE false END"
         )
 
-    def inexact_number(self, value):
-        """SQL: true where ``value`` is a number field's text answer only Python formats its
-        way. Only text starting with "-" or "0", longer than PYTHON_INT_MAX_DIGITS or with
-        non-ASCII characters can be; the regular expressions run only for those."""
-        text = f"({value} #>> '{{}}')"
+    def inexact_number(self, value, text, plain):
+        """SQL: true where a number field's answer is text only Python formats its way
+        (``text``, ``value`` and ``plain`` as for :meth:`form_value`). Only text starting
+        with "-" or "0", longer than PYTHON_INT_MAX_DIGITS or with non-ASCII characters can
+        be; the type test and the regular expressions run only for those."""
         return (
-            f"CASE WHEN jsonb_typeof({value}) = 'string' AND (ascii({text}) IN (45, 48)"
+            f"CASE WHEN (ascii({text}) IN (45, 48)"
             + self.sql(f" OR octet_length({text}) > %s", PYTHON_INT_MAX_DIGITS)
             + f" OR octet_length({text}) <> length({text}))"
+            + f" AND ({plain} OR jsonb_typeof({value}) = 'string')"
             + self.sql(f" THEN {text} ~ %s", SQL_DECIMAL_EXPONENT)
             + self.sql(f" OR ({text} ~ %s AND {text} ~ %s)", SQL_NUMBER_SHAPE, SQL_NON_ASCII)
             + self.sql(
@@ -626,14 +647,14 @@ class SqlBuilder:
 def inner_query(queryset, columns, fields, ordered=True):
     """``(sql, params)`` of the export's own query (same filter, search, order and site
     scope) selecting the plain values the cells are made of: ``fields`` and each editor
-    field's ``form_data -> key`` (as f0, f1…), each read once.
+    field's answer as text, ``form_data ->> key`` (as f0, f1…), each read once.
 
     ``OFFSET 0`` keeps PostgreSQL from folding it into the outer SELECT (which would read
     ``form_data -> key`` again for every use) and keeps its order.
     """
     values = {name: F(path) if isinstance(path, str) else path for name, path in fields.items()}
     for index, column in enumerate(column for column in columns if column.is_form_field):
-        values[f"f{index}"] = Sql("({0} -> %s)", "form_data", params=[column.key])
+        values[f"f{index}"] = Sql("({0} ->> %s)", "form_data", params=[column.key])
     if not ordered:
         queryset = queryset.order_by()
     sql, params = queryset.values(**values).query.get_compiler(using=queryset.db).as_sql()
@@ -687,26 +708,32 @@ def copy_query(queryset, columns, xlsx=False):
         "c_hold": "legal_hold",
         "c_photos": photos,
         "c_data": "form_data",
+        "c_plain": Sql(SQL_ONLY_STRINGS, "form_data", output_field=BooleanField()),
     }
     inner, inner_params = inner_query(queryset, columns, fields)
     sql = SqlBuilder(neutral=not xlsx)
+    # Each editor field's answer as text (t.f0, t.f1…: the inner query's), and as jsonb
+    # for the rows that need its type (read again only there).
+    form_columns = [column for column in columns if column.is_form_field]
+    texts = [f"t.f{index}" for index in range(len(form_columns))]
+    values = [f"(t.c_data -> {sql_literal(column.key)})" for column in form_columns]
+    numbers = [column.field_type == "number" for column in form_columns]
     # First: the submission's form_data where only Python formats some of its answers the
     # Python way (NULL, so an empty field, for all others); see copy_csv_stream(). Most
-    # submissions hold only text answers: one jsonpath test per row, the answer by answer
-    # test only for the others.
-    form_values = [f"t.f{index}" for index in range(sum(c.is_form_field for c in columns))]
-    numbers = [
-        value
-        for value, column in zip(form_values, (c for c in columns if c.is_form_field), strict=True)
-        if column.field_type == "number"
-    ]
+    # submissions hold only string answers (t.c_plain, one jsonpath test per row): then only
+    # a number field's answer can be such, and only if it starts with "-" or "0" or is long
+    # or not ASCII. The answer by answer type test runs for the other rows only.
     inexact = " OR ".join(
         [
             "jsonb_typeof(t.c_data) NOT IN ('object', 'null')",
-            "(t.c_data @? '$.* ? (@.type() != \"string\")' AND ("
-            + " OR ".join(["false", *(sql.inexact(value) for value in form_values)])
+            "(NOT t.c_plain AND ("
+            + " OR ".join(["false", *(sql.inexact(value) for value in values)])
             + "))",
-            *(sql.inexact_number(value) for value in numbers),
+            *(
+                sql.inexact_number(value, text, "t.c_plain")
+                for value, text, number in zip(values, texts, numbers, strict=True)
+                if number
+            ),
         ]
     )
     selected = [f"CASE WHEN {inexact} THEN t.c_data::text END"]
@@ -714,20 +741,21 @@ def copy_query(queryset, columns, xlsx=False):
         # Where row_chunks() gives an int, float or Decimal: a JSON number, or a number
         # field's text that NUMBER matches (non-ASCII digits are rows Python formats).
         flags = []
-        for index, (value, column) in enumerate(
-            zip(form_values, (c for c in columns if c.is_form_field), strict=True)
-        ):
-            if column.field_type == "number":
+        for index, (value, text, number) in enumerate(zip(values, texts, numbers, strict=True)):
+            if number:
                 flags.append(
-                    f"CASE jsonb_typeof({value}) WHEN 'number' THEN '{index} '"
-                    + sql.sql(
-                        f" WHEN 'string' THEN CASE WHEN ({value} #>> '{{}}') ~ %s"
-                        f" THEN '{index} ' END END",
+                    sql.sql(
+                        f"CASE WHEN t.c_plain OR jsonb_typeof({value}) = 'string'"
+                        f" THEN CASE WHEN {text} ~ %s THEN '{index} ' END"
+                        f" WHEN jsonb_typeof({value}) = 'number' THEN '{index} ' END",
                         SQL_NUMBER,
                     )
                 )
             else:
-                flags.append(f"CASE WHEN jsonb_typeof({value}) = 'number' THEN '{index} ' END")
+                flags.append(
+                    f"CASE WHEN NOT t.c_plain AND jsonb_typeof({value}) = 'number'"
+                    f" THEN '{index} ' END"
+                )
         selected.append("NULLIF(concat(" + (", ".join(flags) or "''") + "), '')")
     # Built in FIXED_COLUMNS order, the order their parameters must come in.
     cells = {
@@ -753,8 +781,16 @@ def copy_query(queryset, columns, xlsx=False):
     form_index = 0
     for column in columns:
         if column.is_form_field:
-            number = column.field_type == "number"
-            selected.append(sql.form_value(f"t.f{form_index}", number, yes, no))
+            selected.append(
+                sql.form_value(
+                    values[form_index],
+                    texts[form_index],
+                    "t.c_plain",
+                    numbers[form_index],
+                    yes,
+                    no,
+                )
+            )
             form_index += 1
         else:
             selected.append(cells[column.key])
