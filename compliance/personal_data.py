@@ -142,6 +142,8 @@ _SUBMISSION = {
     "legal_hold": personal(CASE, WITH_SUBMISSION),
     "legal_hold_category": personal(CASE, WITH_SUBMISSION),
     "legal_hold_reason": personal(CASE_NOTE, WITH_SUBMISSION),
+    # Only whether SubmissionPhoto rows exist (they are classified themselves).
+    "has_photos": NOT_PERSONAL,
     # Who on staff handles the case: the employee's data (not in the access report).
     "assignee": personal(CASEWORK, STAFF_LINK),
 }

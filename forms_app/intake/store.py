@@ -74,6 +74,7 @@ def store_submission(page, form):
                 status_changed_at=now,
                 retain_until=retain_until,
                 retention_reason=retention_reason,
+                has_photos=bool(photos),
             )
             # Task rows, not mail: the worker sends it once this transaction has committed.
             queue_notifications(page, submission)

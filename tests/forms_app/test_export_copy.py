@@ -394,6 +394,21 @@ class TestAnswersOnlyPythonFormats:
         assert copied == python
 
 
+class TestPhotoLinks:
+    def test_a_photo_stored_later_is_still_linked(self, client, settings, superuser, varied):
+        # The COPY query looks photos up only for submissions marked as having some; storing
+        # a photo marks its submission, however the photo is made.
+        submission = FormSubmissionFactory(page=varied[0].page, site=varied[0].site)
+        assert not submission.has_photos
+        photo = SubmissionPhotoFactory(submission=submission)
+        submission.refresh_from_db()
+        assert submission.has_photos
+        client.force_login(superuser)
+        copied, python = both(client, settings)
+        assert str(photo.key).encode() in copied
+        assert copied == python
+
+
 class TestSetting:
     def test_setting_off_uses_python(self, settings, superuser, varied):
         settings.FORMS_EXPORT_COPY = False
@@ -403,15 +418,37 @@ class TestSetting:
         settings.FORMS_EXPORT_COPY = True
         assert isinstance(next(export.csv_export_stream(queryset)), bytes)
 
-    def test_jit_setting_restored(self, settings, superuser, varied):
+    def test_session_settings_restored(self, settings, superuser, varied):
+        # COPY runs with JIT off and DateStyle ISO; the connection gets its own back, also
+        # when they were not the defaults.
         settings.FORMS_EXPORT_COPY = True
         with connection.cursor() as cursor:
-            cursor.execute("SHOW jit")
-            before = cursor.fetchone()[0]
+            cursor.execute("SET datestyle = 'ISO, DMY'")
+            cursor.execute("SELECT current_setting('jit'), current_setting('datestyle')")
+            before = cursor.fetchone()
         b"".join(export.csv_export_stream(queryset_for(superuser)))
         with connection.cursor() as cursor:
-            cursor.execute("SHOW jit")
-            assert cursor.fetchone()[0] == before
+            cursor.execute("SELECT current_setting('jit'), current_setting('datestyle')")
+            assert cursor.fetchone() == before
+            cursor.execute("RESET datestyle")
+
+    def test_times_whatever_the_datestyle(self, settings, superuser, varied):
+        # The times and dates are cast to text in ISO form whatever DateStyle the session has
+        # (psycopg itself needs ISO to read times, so only the COPY part runs under another).
+        queryset = queryset_for(superuser)
+        settings.FORMS_EXPORT_COPY = False
+        python = "".join(export.csv_export_stream(queryset)).encode()
+        settings.FORMS_EXPORT_COPY = True
+        stream = export.csv_export_stream(queryset)
+        header = next(stream)
+        with connection.cursor() as cursor:
+            cursor.execute("SET datestyle = 'SQL, DMY'")
+        try:
+            copied = header + b"".join(stream)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET datestyle")
+        assert copied == python
 
 
 # XLSX: fed from the same COPY query ---------------------------------------------------------

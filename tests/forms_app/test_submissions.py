@@ -73,6 +73,8 @@ class TestValidQuote:
         assert submission.retain_until == datetime.date(2027, 5, 20)
         assert "12 måneder" in submission.retention_reason
         assert submission.legal_hold is False
+        # Marked as having photos: the export looks photos up only for such submissions.
+        assert submission.has_photos is True
 
     def test_photos_are_private_clean_and_upright(self, post_quote, quote_data, settings):
         post_quote(quote_data, {"billeder_af_installationen": three_photos()})
@@ -127,6 +129,7 @@ class TestValidQuote:
         assert submission.retain_until == datetime.date(2026, 7, 31)
         assert submission.legal_basis == "consent"
         assert submission.phone == ""
+        assert submission.has_photos is False
 
     def test_policy_revision_is_the_one_live_at_the_time(self, post_quote, quote_data, vvs_site):
         policy = CompanySettings.for_site(vvs_site).privacy_policy_page
