@@ -70,6 +70,7 @@ import json
 import math
 import re
 import stat
+import struct
 import zlib
 from collections import defaultdict
 from contextlib import contextmanager
@@ -671,11 +672,13 @@ def inner_query(queryset, columns, fields, ordered=True):
     return f"{sql} OFFSET 0", list(params)
 
 
-def copy_query(queryset, columns, xlsx=False):
+def copy_query(queryset, columns, xlsx=False, xml=False):
     """``(sql, params)``: the SELECT of the CSV's cells for ``queryset``, in ``columns``'
     order: an outer SELECT formatting the plain values of :func:`inner_query`; with
     ``xlsx``, the XLSX's cells: text not neutralised (dates stay text, see
-    :func:`copy_row_chunks`).
+    :func:`copy_row_chunks`); with ``xml``, two fields per row: the form_data where Python
+    formats the editor fields (else NULL) and the row's worksheet XML (see
+    :func:`copy_xml_query`).
 
     The first field is the row's form_data where only Python formats it (see
     :func:`copy_csv_stream`); with ``types``, the second says which editor fields' cells are
@@ -687,7 +690,8 @@ def copy_query(queryset, columns, xlsx=False):
     quote = connections[queryset.db].ops.quote_name
     tz_name = timezone.get_default_timezone_name()
     yes, no = _("Yes"), _("No")
-    versions = {revision: str(version) for revision, version in queryset.policy_versions().items()}
+    policy_versions = queryset.policy_versions()
+    versions = {revision: str(version) for revision, version in policy_versions.items()}
     photo_url = reverse("henvendelser:photo", args=[PHOTO_KEY_PLACEHOLDER])
     before, after = photo_url.split(str(PHOTO_KEY_PLACEHOLDER))
     before = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + before
@@ -724,8 +728,12 @@ def copy_query(queryset, columns, xlsx=False):
         "c_data": "form_data",
         "c_plain": Sql(SQL_ONLY_STRINGS, "form_data", output_field=BooleanField()),
     }
+    if xml:
+        # The local times once, for the date cells' serial numbers.
+        fields["c_submitted"] = Sql("({0} AT TIME ZONE %s)", "submit_time", params=[tz_name])
+        fields["c_consented"] = Sql("({0} AT TIME ZONE %s)", "consent_given_at", params=[tz_name])
     inner, inner_params = inner_query(queryset, columns, fields)
-    sql = SqlBuilder(neutral=not xlsx)
+    sql = SqlBuilder(neutral=not (xlsx or xml))
     # Each editor field's answer as text (t.f0, t.f1…: the inner query's), and as jsonb
     # for the rows that need its type (read again only there).
     form_columns = [column for column in columns if column.is_form_field]
@@ -751,25 +759,28 @@ def copy_query(queryset, columns, xlsx=False):
         ]
     )
     selected = [f"CASE WHEN {inexact} THEN t.c_data::text END"]
+
+    def number_flag(index):
+        """Whether row_chunks() gives the editor field's cell as an int, float or Decimal:
+        a JSON number, or a number field's text that NUMBER matches (non-ASCII digits are
+        rows Python formats)."""
+        value, text = values[index], texts[index]
+        if numbers[index]:
+            return sql.sql(
+                f"CASE WHEN t.c_plain OR jsonb_typeof({value}) = 'string'"
+                f" THEN {text} ~ %s ELSE jsonb_typeof({value}) = 'number' END",
+                SQL_NUMBER,
+            )
+        return f"(NOT t.c_plain AND jsonb_typeof({value}) = 'number')"
+
+    if xml:
+        return copy_xml_query(
+            queryset, columns, sql, selected[0], number_flag, policy_versions, inner, inner_params
+        )
     if xlsx:
-        # Where row_chunks() gives an int, float or Decimal: a JSON number, or a number
-        # field's text that NUMBER matches (non-ASCII digits are rows Python formats).
-        flags = []
-        for index, (value, text, number) in enumerate(zip(values, texts, numbers, strict=True)):
-            if number:
-                flags.append(
-                    sql.sql(
-                        f"CASE WHEN t.c_plain OR jsonb_typeof({value}) = 'string'"
-                        f" THEN CASE WHEN {text} ~ %s THEN '{index} ' END"
-                        f" WHEN jsonb_typeof({value}) = 'number' THEN '{index} ' END",
-                        SQL_NUMBER,
-                    )
-                )
-            else:
-                flags.append(
-                    f"CASE WHEN NOT t.c_plain AND jsonb_typeof({value}) = 'number'"
-                    f" THEN '{index} ' END"
-                )
+        flags = [
+            f"CASE WHEN {number_flag(index)} THEN '{index} ' END" for index in range(len(values))
+        ]
         selected.append("NULLIF(concat(" + (", ".join(flags) or "''") + "), '')")
     # Built in FIXED_COLUMNS order, the order their parameters must come in.
     cells = {
@@ -812,10 +823,132 @@ def copy_query(queryset, columns, xlsx=False):
     return statement, [*sql.params, *inner_params]
 
 
+# The worksheet XML made by PostgreSQL (copy_xml_query): xml_text() of a cell is the escapes
+# of XML_ESCAPES; what XML forbids is dropped from each whole chunk by copy_xml_chunks()
+# (in UTF-8 those characters are bytes no other character, escape or markup contains: the
+# control characters, and U+FFFE and U+FFFF; PostgreSQL's text holds no NUL or surrogate).
+XML_ILLEGAL_BYTES = re.compile(b"[\x01-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+XML_EPOCH_SQL = "DATE '1899-12-30'"  # EXCEL_EPOCH
+
+
+def sql_xml_text_cell(sql):
+    """SQL: xlsx_cell() of the text ``sql`` (NULL or empty: an empty cell), but for the
+    characters XML forbids (see XML_ILLEGAL_BYTES); ``sql`` is used twice or three times."""
+    escaped = sql
+    for character, reference in XML_ESCAPES:
+        escaped = f"replace({escaped}, {sql_literal(character)}, {sql_literal(reference)})"
+    return (
+        f"CASE WHEN COALESCE({sql}, '') = '' THEN {sql_literal(EMPTY_CELL)}"
+        f" ELSE {sql_literal(TEXT_OPEN)} || {escaped} || {sql_literal(TEXT_CLOSE)} END"
+    )
+
+
+def sql_xml_choice(sql, cells, default):
+    """SQL: the cell XML ``cells`` holds for the value of ``sql``, else ``default`` (SQL)."""
+    whens = "".join(
+        f" WHEN {sql_literal(str(value))} THEN {sql_literal(cell)}"
+        for value, cell in cells.items()
+    )
+    return f"CASE {sql}::text{whens} ELSE {default} END" if whens else default
+
+
+def sql_xml_moment(sql):
+    """SQL: the date cell of a local time (``sql``, a timestamp), as datetime_serial() of it
+    to the minute: days plus minutes / 1440 in double precision, printed shortest
+    (extra_float_digits 1, as Python's repr()), with repr()'s ".0" for midnight."""
+    days = f"({sql}::date - {XML_EPOCH_SQL})"
+    minutes = f"(date_part('hour', {sql}) * 60 + date_part('minute', {sql}))"
+    return (
+        f"CASE WHEN {sql} IS NULL THEN {sql_literal(EMPTY_CELL)}"
+        f" ELSE {sql_literal(DATETIME_CELL)} || CASE WHEN {minutes} = 0 THEN {days} || '.0'"
+        f" ELSE ({days} + {minutes} / 1440)::text END || '</v></c>' END"
+    )
+
+
+def sql_xml_day(sql):
+    """SQL: the date cell of a date, as date_serial() of it."""
+    return (
+        f"CASE WHEN {sql} IS NULL THEN {sql_literal(EMPTY_CELL)}"
+        f" ELSE {sql_literal(DATE_CELL)} || ({sql} - {XML_EPOCH_SQL}) || '</v></c>' END"
+    )
+
+
+def copy_xml_query(queryset, columns, sql, marker, number_flag, versions, inner, inner_params):
+    """``(sql, params)`` (built by :func:`copy_query` with ``xml``): per row, the form_data
+    where only Python formats some answer (else NULL), and the row's worksheet XML, the
+    same as :func:`xlsx_rows` makes of row_chunks()'s row; for a row with form_data, without
+    its editor fields' cells and its ``</row>`` (Python adds them).
+
+    Three levels: the inner query's plain values, a middle one with each editor field's
+    cell text and whether it is a number (each used several times by the XML), and the
+    outer one joining the XML: cells a spreadsheet types itself as numbers and dates, the
+    rest inline strings (escaped, characters XML forbids dropped), so the web process only
+    passes the rows on.
+    """
+    form_count = sum(column.is_form_field for column in columns)
+    middle = [f"{marker} AS d"]
+    for index in range(form_count):
+        middle.append(
+            sql.form_value(
+                f"(t.c_data -> {sql_literal(columns[len(FIXED_KEYS) + index].key)})",
+                f"t.f{index}",
+                "t.c_plain",
+                columns[len(FIXED_KEYS) + index].field_type == "number",
+                _("Yes"),
+                _("No"),
+            )
+            + f" AS v{index}"
+        )
+        middle.append(f"{number_flag(index)} AS n{index}")
+    middle_sql = f"SELECT {', '.join(middle)}, t.* FROM ({inner}) AS t OFFSET 0"  # noqa: S608
+    yes, no = xlsx_cell(_("Yes")), xlsx_cell(_("No"))
+    fixed = {
+        "id": f"{sql_literal('<c><v>')} || m.c_id || '</v></c>'",
+        "site": sql_xml_text_cell("COALESCE(NULLIF(m.c_site_name, ''), m.c_hostname)"),
+        "form": sql_xml_text_cell("m.c_title"),
+        "received": sql_xml_moment("m.c_submitted"),
+        "status": sql_xml_choice(
+            "m.c_status",
+            {value: xlsx_cell(str(label)) for value, label in SubmissionStatus.choices},
+            sql_xml_text_cell("m.c_status"),
+        ),
+        "consent_given_at": sql_xml_moment("m.c_consented"),
+        "consent_text": sql_xml_text_cell("m.c_consent_text"),
+        "consent_language": sql_xml_text_cell("m.c_language"),
+        "legal_basis": sql_xml_choice(
+            "m.c_basis",
+            {value: xlsx_cell(str(label)) for value, label in LegalBasis.choices},
+            sql_xml_text_cell("m.c_basis"),
+        ),
+        "policy_version": sql_xml_choice(
+            "m.c_revision",
+            {revision: xlsx_cell(version) for revision, version in versions.items()},
+            sql_literal(EMPTY_CELL),
+        ),
+        "retain_until": sql_xml_day("m.c_retain_until"),
+        "retention_reason": sql_xml_text_cell("m.c_reason"),
+        "legal_hold": f"CASE WHEN m.c_hold THEN {sql_literal(yes)} ELSE {sql_literal(no)} END",
+        "photos": sql_xml_text_cell("m.c_photos"),
+    }
+    fixed_xml = " || ".join(["'<row>'", *(fixed[key] for key in FIXED_KEYS)])
+    form_xml = " || ".join(
+        f"CASE WHEN m.n{index} THEN '<c><v>' || m.v{index} || '</v></c>'"
+        f" ELSE {sql_xml_text_cell(f'm.v{index}')} END"
+        for index in range(form_count)
+    )
+    row_xml = " || ".join([fixed_xml, *([form_xml] if form_count else []), "'</row>'"])
+    statement = (
+        f"SELECT m.d, CASE WHEN m.d IS NULL THEN {row_xml} ELSE {fixed_xml} END"  # noqa: S608
+        f" FROM ({middle_sql}) AS m"
+    )
+    return statement, [*sql.params, *inner_params]
+
+
 # The session settings the COPY queries are written for: JIT compiling the wide SELECT costs
-# PostgreSQL more than running it (about a second), and dates and times are cast to text in
-# ISO form. Each is set back to what it was afterwards.
-COPY_SETTINGS = {"jit": "off", "datestyle": "ISO, YMD"}
+# PostgreSQL more than running it (about a second), dates and times are cast to text in ISO
+# form, and a double is printed in its shortest exact form, as Python's repr() prints a
+# float (the XLSX's times). Each is set back to what it was afterwards.
+COPY_SETTINGS = {"jit": "off", "datestyle": "ISO, YMD", "extra_float_digits": "1"}
 
 
 @contextmanager
@@ -919,6 +1052,8 @@ def copy_row_chunks(queryset, columns, xml=False):
     """
     if connections[queryset.db].vendor != "postgresql":
         return None
+    if xml:
+        return copy_xml_chunks(queryset, columns)
     sql, params = copy_query(queryset, columns, xlsx=True)
     statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
     fixed = len(FIXED_KEYS)
@@ -1080,6 +1215,70 @@ def copy_row_chunks(queryset, columns, xml=False):
                 yield convert(lines)
 
     return chunks()
+
+
+# COPY's binary format: a header before the first row, then each row as a field count
+# (int16) and each field as its length (int32, -1 for NULL) and bytes, then -1 as the end.
+COPY_BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+COPY_BINARY_HEADER = struct.Struct(">11sii")  # signature, flags, header extension length
+COPY_NULL = b"\xff\xff\xff\xff"
+COPY_FIELD = struct.Struct(">i")
+
+
+def copy_xml_chunks(queryset, columns):
+    """The XLSX worksheet's rows as bytes of XML, up to CHUNK_SIZE rows a piece, written by
+    PostgreSQL (:func:`copy_xml_query`) and passed on as they come: ``COPY … (FORMAT
+    binary)`` sends each row's XML as it is, without CSV quoting to undo. A row COPY sends
+    with its form_data gets its editor fields' cells from the Python pipeline's formatter.
+    The same bytes as :func:`xlsx_chunk` of row_chunks()'s rows."""
+    sql, params = copy_query(queryset, columns, xlsx=True, xml=True)
+    statement = f"COPY ({sql}) TO STDOUT (FORMAT binary)"
+    form_fields = [
+        (column.key, column.field_type == "number") for column in columns if column.is_form_field
+    ]
+    form_value = form_value_formatter(_("Yes"), _("No"), neutral=False)
+
+    def python_row(row):
+        """A row COPY sent with its form_data: its fixed cells' XML, then Python's."""
+        (length,) = COPY_FIELD.unpack_from(row, 2)
+        data = bytes(row[6 : 6 + length])
+        get = (json.loads(data) or {}).get
+        cells = "".join(xlsx_cell(form_value(get(key), number)) for key, number in form_fields)
+        return bytes(row[10 + length :]) + (cells + "</row>").encode()
+
+    def chunks():
+        with copy_cursor(queryset.db) as cursor, cursor.copy(statement, params) as copy:
+            pieces = []
+            append = pieces.append
+            header = True
+            for row in copy:
+                if header:
+                    signature, _flags, extension = COPY_BINARY_HEADER.unpack_from(row)
+                    if signature != COPY_BINARY_SIGNATURE:
+                        raise RuntimeError("COPY sent no binary header")
+                    row = row[COPY_BINARY_HEADER.size + extension :]
+                    header = False
+                    if not row:
+                        continue
+                if row[:2] != b"\x00\x02":  # the end (-1), or not a row of two fields
+                    if row[:2] == b"\xff\xff":
+                        continue  # psycopg reads on to COPY's result
+                    raise RuntimeError("COPY sent an unexpected row")
+                append(row[10:] if row[2:6] == COPY_NULL else python_row(row))
+                if len(pieces) == CHUNK_SIZE:
+                    yield legal(b"".join(pieces))
+                    pieces = []
+                    append = pieces.append
+            if pieces:
+                yield legal(b"".join(pieces))
+
+    return chunks()
+
+
+def legal(xml):
+    """``xml`` (UTF-8) without the characters XML forbids: xml_text()'s dropping, for a
+    whole chunk at once (one scan when there are none, as almost always)."""
+    return XML_ILLEGAL_BYTES.sub(b"", xml) if XML_ILLEGAL_BYTES.search(xml) else xml
 
 
 # XLSX --------------------------------------------------------------------------------------
@@ -1365,8 +1564,10 @@ def xlsx_stream(queryset, use_copy=None):
             f"<cols>{widths}</cols><sheetData>" + xlsx_header([column.label for column in columns])
         ).encode()
         for piece in pieces:
-            rows.append(piece.count("<row>"))
-            yield piece.encode()
+            if piece.__class__ is str:
+                piece = piece.encode()
+            rows.append(piece.count(b"<row>"))
+            yield piece
         yield f'</sheetData><autoFilter ref="A1:{last_column}{sum(rows)}"/></worksheet>'.encode()
 
     def workbook():

@@ -536,7 +536,7 @@ class TestXlsxFromCopy:
         assert [[list(map(type, row)) for row in c] for c in copied] == [
             [list(map(type, row)) for row in c] for c in python
         ]
-        assert [export.xlsx_chunk(rows) for rows in copied] == list(
+        assert [export.xlsx_chunk(rows).encode() for rows in copied] == list(
             export.copy_row_chunks(queryset, columns, xml=True)
         )
 
@@ -624,7 +624,7 @@ class TestXlsxFromCopy:
 
         def counted(*args, **kwargs):
             for chunk in original(*args, **kwargs):
-                read.append(chunk.count("<row>"))
+                read.append(chunk.count(b"<row>"))
                 yield chunk
 
         monkeypatch.setattr(export, "copy_row_chunks", counted)
