@@ -36,9 +36,10 @@ How it stays fast and flat (``make bench``):
   STDOUT``, see "PostgreSQL: COPY" below), byte for byte the same file;
 * the XLSX is a zip streamed as it is written (``stream-zip``): the worksheet's XML is made a
   chunk at a time, with inline strings (no shared-strings table to keep in memory), so the
-  first bytes leave before the second chunk is read; on PostgreSQL its rows come from the
-  same COPY query as the CSV's (:func:`copy_row_chunks`, without the CSV's neutralisation),
-  the same cells.
+  first bytes leave before the second chunk is read; on PostgreSQL the database writes each
+  row's XML (:func:`copy_xml_chunks`: the CSV's query, without its neutralisation, joined
+  into worksheet XML and sent by ``COPY … (FORMAT binary)``), byte for byte the same
+  worksheet.
 
 Spreadsheet formula injection (CSV): any text cell that begins with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return gets a leading ``'``, so a spreadsheet shows it as text
@@ -672,18 +673,14 @@ def inner_query(queryset, columns, fields, ordered=True):
     return f"{sql} OFFSET 0", list(params)
 
 
-def copy_query(queryset, columns, xlsx=False, xml=False):
+def copy_query(queryset, columns, xml=False):
     """``(sql, params)``: the SELECT of the CSV's cells for ``queryset``, in ``columns``'
-    order: an outer SELECT formatting the plain values of :func:`inner_query`; with
-    ``xlsx``, the XLSX's cells: text not neutralised (dates stay text, see
-    :func:`copy_row_chunks`); with ``xml``, two fields per row: the form_data where Python
-    formats the editor fields (else NULL) and the row's worksheet XML (see
-    :func:`copy_xml_query`).
+    order: an outer SELECT formatting the plain values of :func:`inner_query`; with ``xml``,
+    the XLSX's: two fields per row, the form_data where Python formats the editor fields
+    (else NULL) and the row's worksheet XML (see :func:`copy_xml_query`).
 
     The first field is the row's form_data where only Python formats it (see
-    :func:`copy_csv_stream`); with ``types``, the second says which editor fields' cells are
-    numbers (their indexes among the editor fields, each followed by a space; NULL for
-    none), which the XLSX needs and the CSV's text cannot tell.
+    :func:`copy_csv_stream`).
     """
     if [column.key for column in columns if not column.is_form_field] != FIXED_KEYS:
         raise ValueError("copy_query() builds the fixed cells in FIXED_COLUMNS order")
@@ -733,7 +730,7 @@ def copy_query(queryset, columns, xlsx=False, xml=False):
         fields["c_submitted"] = Sql("({0} AT TIME ZONE %s)", "submit_time", params=[tz_name])
         fields["c_consented"] = Sql("({0} AT TIME ZONE %s)", "consent_given_at", params=[tz_name])
     inner, inner_params = inner_query(queryset, columns, fields)
-    sql = SqlBuilder(neutral=not (xlsx or xml))
+    sql = SqlBuilder(neutral=not xml)
     # Each editor field's answer as text (t.f0, t.f1…: the inner query's), and as jsonb
     # for the rows that need its type (read again only there).
     form_columns = [column for column in columns if column.is_form_field]
@@ -777,11 +774,6 @@ def copy_query(queryset, columns, xlsx=False, xml=False):
         return copy_xml_query(
             queryset, columns, sql, selected[0], number_flag, policy_versions, inner, inner_params
         )
-    if xlsx:
-        flags = [
-            f"CASE WHEN {number_flag(index)} THEN '{index} ' END" for index in range(len(values))
-        ]
-        selected.append("NULLIF(concat(" + (", ".join(flags) or "''") + "), '')")
     # Built in FIXED_COLUMNS order, the order their parameters must come in.
     cells = {
         "id": "t.c_id",
@@ -828,6 +820,8 @@ def copy_query(queryset, columns, xlsx=False, xml=False):
 # (in UTF-8 those characters are bytes no other character, escape or markup contains: the
 # control characters, and U+FFFE and U+FFFF; PostgreSQL's text holds no NUL or surrogate).
 XML_ILLEGAL_BYTES = re.compile(b"[\x01-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+# The control characters, and the lead byte of U+F000…U+FFFF (so of U+FFFE and U+FFFF).
+XML_SUSPECT_BYTES = bytes([*range(1, 9), 11, 12, *range(14, 32), 0xEF])
 XML_EPOCH_SQL = "DATE '1899-12-30'"  # EXCEL_EPOCH
 
 
@@ -1036,187 +1030,6 @@ def csv_export_stream(queryset, use_copy=None, dialect=csv.excel):
     return csv_stream(queryset, dialect) if stream is None else stream
 
 
-def copy_row_chunks(queryset, columns, xml=False):
-    """``row_chunks(queryset, columns, xlsx=True)`` made from PostgreSQL's COPY, or None if
-    the database is not PostgreSQL: lists of up to CHUNK_SIZE rows, each a list of cells as
-    row_chunks() gives them for the XLSX (the id and every number cell an int or Decimal,
-    the times datetimes and the retention date a date, other cells text as stored, "" for
-    empty); with ``xml``, each chunk's worksheet XML instead, the same as :func:`xlsx_chunk`
-    of it.
-
-    The cells are the CSV's without neutralisation (see "PostgreSQL: COPY"), parsed by
-    ``csv.reader``, the times and date made date cells from their text; the query's
-    second field says which editor fields' cells are numbers, and rows COPY marks get their
-    editor fields from the Python pipeline's own formatter, as in :func:`copy_csv_stream`.
-    Everything is prepared before this returns; nothing is read before the first chunk.
-    """
-    if connections[queryset.db].vendor != "postgresql":
-        return None
-    if xml:
-        return copy_xml_chunks(queryset, columns)
-    sql, params = copy_query(queryset, columns, xlsx=True)
-    statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
-    fixed = len(FIXED_KEYS)
-    form_fields = [
-        (column.key, column.field_type == "number") for column in columns if column.is_form_field
-    ]
-    form_value = form_value_formatter(_("Yes"), _("No"), neutral=False)
-    reader = csv.reader
-    # The times (YYYY-MM-DD HH:MM) and the date (YYYY-MM-DD) as text: made date cells, once
-    # per distinct text of an export.
-    *times, retain = [FIXED_KEYS.index(key) for key in XLSX_DATE_KEYS]
-    moments = {"": ""}
-    days = {"": ""}
-    moment_cells = {"": ""}
-    day_cells = {"": ""}
-
-    def moment(text):
-        try:
-            return moments[text]
-        except KeyError:
-            if len(moments) > 4096:
-                moments.clear()
-                moments[""] = ""
-            value = moments[text] = datetime.datetime.fromisoformat(text)
-            return value
-
-    def day(text):
-        try:
-            return days[text]
-        except KeyError:
-            if len(days) > 4096:
-                days.clear()
-                days[""] = ""
-            value = days[text] = datetime.date.fromisoformat(text)
-            return value
-
-    def moment_cell(text):
-        try:
-            return moment_cells[text]
-        except KeyError:
-            if len(moment_cells) > 4096:
-                moment_cells.clear()
-                moment_cells[""] = ""
-            value = DATETIME_OPEN + datetime_serial(moment(text)) + NUM_CLOSE
-            moment_cells[text] = value
-            return value
-
-    def day_cell(text):
-        try:
-            return day_cells[text]
-        except KeyError:
-            value = day_cells[text] = DATE_OPEN + date_serial(day(text)) + NUM_CLOSE
-            return value
-
-    # The policy version is a number in row_chunks() (the CSV's text of it here).
-    policy = FIXED_KEYS.index("policy_version")
-    versions = {str(version): version for version in queryset.policy_versions().values()}
-    versions[""] = ""
-
-    def number(text):
-        # The CSV's text of an int or a Decimal is str() of it (a float's row is Python's).
-        return int(text) if text.lstrip("-").isdigit() else Decimal(text)
-
-    def parse(lines):
-        text = b"".join(lines).decode()
-        if len(text) > csv.field_size_limit():  # one cell may be that long; never lowered
-            csv.field_size_limit(len(text))
-        rows = []
-        append = rows.append
-        for row in reader(io.StringIO(text, newline="")):
-            data, flags = row[0], row[1]
-            del row[:2]
-            row[0] = int(row[0])
-            row[policy] = versions.get(row[policy], row[policy])
-            for index in times:
-                row[index] = moment(row[index])
-            row[retain] = day(row[retain])
-            if data:
-                get = (json.loads(data) or {}).get
-                row[fixed:] = [form_value(get(key), number) for key, number in form_fields]
-            elif flags:
-                for index in flags.split():
-                    index = fixed + int(index)
-                    row[index] = number(row[index])
-            append(row)
-        return rows
-
-    # For the XML: the CSV's text of a number cell is already number_text() of its value.
-    version_cells = {"": ""}
-    for version in versions.values():
-        digits = number_text(version)
-        version_cells[str(version)] = (
-            str(version) if digits is None else NUM_OPEN + digits + NUM_CLOSE
-        )
-
-    def parse_xml(lines):
-        """xlsx_chunk(parse(lines)) without a Python step per cell: each row's cells (number
-        cells between markers) joined in C, the chunk escaped and marked up as a whole."""
-        text = b"".join(lines).decode()
-        if len(text) > csv.field_size_limit():
-            csv.field_size_limit(len(text))
-        tokens = []
-        add = tokens.append
-        markers = -1  # row separators: one fewer than rows
-        for row in reader(io.StringIO(text, newline="")):
-            data, flags = row[0], row[1]
-            del row[:2]
-            row[0] = NUM_OPEN + row[0] + NUM_CLOSE
-            numbers = 1
-            for index in times:
-                if row[index]:
-                    row[index] = moment_cell(row[index])
-                    numbers += 1
-            if row[retain]:
-                row[retain] = day_cell(row[retain])
-                numbers += 1
-            version = row[policy]
-            if version:
-                version = row[policy] = version_cells.get(version, version)
-                numbers += version[:1] == NUM_OPEN
-            if data:
-                get = (json.loads(data) or {}).get
-                del row[fixed:]
-                for key, number in form_fields:
-                    value = form_value(get(key), number)
-                    digits = number_text(value)
-                    if digits is None:
-                        row.append("" if value is None else str(value))
-                    else:
-                        row.append(NUM_OPEN + digits + NUM_CLOSE)
-                        numbers += 1
-            elif flags:
-                for index in flags.split():
-                    index = fixed + int(index)
-                    row[index] = NUM_OPEN + row[index] + NUM_CLOSE
-                    numbers += 1
-            markers += len(row) + 2 * numbers  # cell separators and the number markers
-            add(CELL.join(row))
-        if not tokens:
-            return ""
-        joined = ROW.join(tokens)
-        if len(MARKERS.findall(joined)) != markers:  # a value holds a character XML forbids
-            return xlsx_rows(parse(lines))
-        return marked_rows_xml(joined, empty="")
-
-    convert = parse_xml if xml else parse
-
-    def chunks():
-        with copy_cursor(queryset.db) as cursor, cursor.copy(statement, params) as copy:
-            lines = []
-            for line in copy:
-                if line[-1:] != b"\n":
-                    raise RuntimeError("COPY sent part of a row")
-                lines.append(line)
-                if len(lines) == CHUNK_SIZE:
-                    yield convert(lines)
-                    lines = []
-            if lines:
-                yield convert(lines)
-
-    return chunks()
-
-
 # COPY's binary format: a header before the first row, then each row as a field count
 # (int16) and each field as its length (int32, -1 for NULL) and bytes, then -1 as the end.
 COPY_BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
@@ -1231,7 +1044,7 @@ def copy_xml_chunks(queryset, columns):
     binary)`` sends each row's XML as it is, without CSV quoting to undo. A row COPY sends
     with its form_data gets its editor fields' cells from the Python pipeline's formatter.
     The same bytes as :func:`xlsx_chunk` of row_chunks()'s rows."""
-    sql, params = copy_query(queryset, columns, xlsx=True, xml=True)
+    sql, params = copy_query(queryset, columns, xml=True)
     statement = f"COPY ({sql}) TO STDOUT (FORMAT binary)"
     form_fields = [
         (column.key, column.field_type == "number") for column in columns if column.is_form_field
@@ -1277,8 +1090,11 @@ def copy_xml_chunks(queryset, columns):
 
 def legal(xml):
     """``xml`` (UTF-8) without the characters XML forbids: xml_text()'s dropping, for a
-    whole chunk at once (one scan when there are none, as almost always)."""
-    return XML_ILLEGAL_BYTES.sub(b"", xml) if XML_ILLEGAL_BYTES.search(xml) else xml
+    whole chunk at once. Almost always there are none: one C scan finds that (a regular
+    expression would take about as long as PostgreSQL takes to write the XML)."""
+    if len(xml.translate(None, XML_SUSPECT_BYTES)) == len(xml):
+        return xml
+    return XML_ILLEGAL_BYTES.sub(b"", xml)
 
 
 # XLSX --------------------------------------------------------------------------------------
@@ -1530,9 +1346,9 @@ def xlsx_stream(queryset, use_copy=None):
     as it is stored (no ``'`` in front: an inline string is never a formula, and the
     worksheet has no formula element at all). The header is bold, frozen above the rows and
     carries an autofilter over the whole table; each column has a width for its kind.
-    Written a chunk of rows at a time. The rows come from COPY on PostgreSQL
-    (:func:`copy_row_chunks`, unless ``use_copy`` or the ``FORMS_EXPORT_COPY`` setting is
-    False), else from :func:`row_chunks`: the same cells.
+    Written a chunk of rows at a time. The rows' XML comes from COPY on PostgreSQL
+    (:func:`copy_xml_chunks`, unless ``use_copy`` or the ``FORMS_EXPORT_COPY`` setting is
+    False), else from :func:`xlsx_chunk` of :func:`row_chunks`: the same bytes.
 
     The worksheet comes before the workbook part in the zip: the workbook names the
     autofilter's range (``_xlnm._FilterDatabase``, as Excel writes it), which needs the row
@@ -1543,7 +1359,7 @@ def xlsx_stream(queryset, use_copy=None):
     if use_copy is None:
         use_copy = getattr(settings, "FORMS_EXPORT_COPY", True)
     columns = export_columns(queryset)
-    pieces = copy_row_chunks(queryset, columns, xml=True) if use_copy else None
+    pieces = copy_xml_chunks(queryset, columns) if use_copy else None
     if pieces is None:
         pieces = map(xlsx_chunk, row_chunks(queryset, columns, xlsx=True))
     title = _("Submissions")[:31]
