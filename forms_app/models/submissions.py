@@ -150,10 +150,13 @@ class FormSubmission(AbstractFormSubmission):
     retain_until = models.DateField(_("keep until"), db_index=True)
     retention_reason = models.CharField(_("retention reason"), max_length=255)
     legal_hold = models.BooleanField(_("legal hold"), default=False, db_index=True)
-    # Set when a photo of this submission is stored (SubmissionPhoto.save), so an export
-    # looks photos up only for the submissions that have some. A photo removed on its own
-    # later (an erasure replayed after a restore) may leave it set: that costs one lookup.
-    has_photos = models.BooleanField(_("has photos"), default=False, editable=False)
+    # Set by a database trigger when a photo of this submission is stored, however it is
+    # stored (migration 0015), so an export looks photos up only for the submissions that
+    # have some. A photo removed on its own later (an erasure replayed after a restore) may
+    # leave it set: that costs one lookup.
+    has_photos = models.BooleanField(
+        _("has photos"), default=False, db_default=False, editable=False
+    )
     # What the person is told (access report) ...
     legal_hold_category = models.CharField(
         _("legal hold category"),
@@ -291,14 +294,6 @@ class SubmissionPhoto(models.Model):
 
     def __str__(self):
         return self.original_name or self.file.name
-
-    def save(self, *args, **kwargs):
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        if adding:
-            FormSubmission.objects.filter(pk=self.submission_id, has_photos=False).update(
-                has_photos=True
-            )
 
     @property
     def extension(self):

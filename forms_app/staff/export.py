@@ -80,7 +80,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import BooleanField, Expression, F, TextField
 from django.db.models.sql.constants import MULTI
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
@@ -531,7 +531,9 @@ FORMULA_TRIGGER_CODES = ", ".join(
     str(code) for code in sorted(ord(character) for character in FORMULA_PREFIXES)
 )
 # Whether every answer in a submission's form_data is a string (jsonpath: none is not).
-SQL_ONLY_STRINGS = "NOT ({0} @? '$.* ? (@.type() != \"string\")')"
+# Strict: in lax mode the filter would look inside a list and pass a list of strings. NULL
+# (the error @? hides) where form_data is not an object.
+SQL_ONLY_STRINGS = "NOT ({0} @? 'strict $.* ? (@.type() != \"string\")')"
 
 
 def sql_literal(value):
@@ -958,11 +960,19 @@ def copy_cursor(using):
         before = cursor.fetchone()
         changes = ", ".join("set_config(%s, %s, false)" for _name in names)
         cursor.execute(f"SELECT {changes}", [v for item in COPY_SETTINGS.items() for v in item])
+        restored = [value for pair in zip(names, before, strict=True) for value in pair]
         try:
             yield cursor.cursor
-        finally:
-            restored = [value for pair in zip(names, before, strict=True) for value in pair]
-            cursor.execute(f"SELECT {changes}", restored)
+        except BaseException:
+            # Inside a transaction a failed COPY aborts it, and its rollback undoes the
+            # settings too: then the original error is the one to see.
+            try:
+                cursor.execute(f"SELECT {changes}", restored)
+            except DatabaseError:
+                if not connections[using].in_atomic_block:
+                    raise
+            raise
+        cursor.execute(f"SELECT {changes}", restored)
 
 
 def copy_csv_stream(queryset, dialect=csv.excel):
@@ -1043,7 +1053,10 @@ def copy_xml_chunks(queryset, columns):
     PostgreSQL (:func:`copy_xml_query`) and passed on as they come: ``COPY … (FORMAT
     binary)`` sends each row's XML as it is, without CSV quoting to undo. A row COPY sends
     with its form_data gets its editor fields' cells from the Python pipeline's formatter.
-    The same bytes as :func:`xlsx_chunk` of row_chunks()'s rows."""
+    The same bytes as :func:`xlsx_chunk` of row_chunks()'s rows; None if the database is
+    not PostgreSQL."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
     sql, params = copy_query(queryset, columns, xml=True)
     statement = f"COPY ({sql}) TO STDOUT (FORMAT binary)"
     form_fields = [

@@ -521,3 +521,22 @@ class TestWagtailPerFormExport:
         assert {row["form"] for row in rows} == {quote_page.title}
         assert all(row["consent_text"] and row["retention_reason"] for row in rows)
         assert StaffAction.objects.get().detail == export_format
+
+
+class TestHasPhotos:
+    """``FormSubmission.has_photos`` (kept by a database trigger) is what the PostgreSQL export
+    looks photos up by: every way a photo row is stored marks its submission."""
+
+    def test_storing_or_moving_a_photo_marks_the_submission(self, quote_page, vvs_site):
+        from forms_app.models import SubmissionPhoto
+        from tests.factories import SubmissionPhotoFactory
+
+        first, second, untouched = (
+            FormSubmissionFactory(page=quote_page, site=vvs_site) for _ in range(3)
+        )
+        assert not FormSubmission.objects.filter(has_photos=True).exists()
+        photo = SubmissionPhotoFactory(submission=first)
+        SubmissionPhoto.objects.filter(pk=photo.pk).update(submission=second)
+        marked = set(FormSubmission.objects.filter(has_photos=True).values_list("pk", flat=True))
+        assert marked == {first.pk, second.pk}
+        assert untouched.pk not in marked

@@ -24,6 +24,7 @@ from forms_app.models import (
     FormPage,
     FormSubmission,
     StaffAction,
+    SubmissionPhoto,
     SubmissionStatus,
 )
 from forms_app.permissions import EXPORT
@@ -397,16 +398,40 @@ class TestAnswersOnlyPythonFormats:
 class TestPhotoLinks:
     def test_a_photo_stored_later_is_still_linked(self, client, settings, superuser, varied):
         # The COPY query looks photos up only for submissions marked as having some; storing
-        # a photo marks its submission, however the photo is made.
-        submission = FormSubmissionFactory(page=varied[0].page, site=varied[0].site)
+        # a photo marks its submission (a trigger), also a photo moved to another submission
+        # by a bare UPDATE, which no Python code sees.
+        submission, other = (
+            FormSubmissionFactory(page=varied[0].page, site=varied[0].site) for _ in range(2)
+        )
         assert not submission.has_photos
         photo = SubmissionPhotoFactory(submission=submission)
-        submission.refresh_from_db()
-        assert submission.has_photos
+        moved = SubmissionPhotoFactory(submission=submission)
+        SubmissionPhoto.objects.filter(pk=moved.pk).update(submission=other)
+        assert FormSubmission.objects.get(pk=submission.pk).has_photos
+        assert FormSubmission.objects.get(pk=other.pk).has_photos
         client.force_login(superuser)
         copied, python = both(client, settings)
         assert str(photo.key).encode() in copied
+        assert str(moved.key).encode() in copied
         assert copied == python
+
+
+class TestOnlyStringAnswers:
+    """A submission whose answers are all text or lists of text takes the fast path: a list
+    is still joined with ", " (the jsonpath test must not see a list of strings as text)."""
+
+    ANSWERS = {"navn": "Ib", "adresse": ["Køkken", "=Bad"], "postnummer": [], "telefon": "+45"}
+
+    def test_csv(self, client, settings, superuser, varied):
+        FormSubmission.objects.filter(pk=varied[3].pk).update(form_data=self.ANSWERS)
+        client.force_login(superuser)
+        copied, python = both(client, settings)
+        assert copied == python
+        assert "Køkken, =Bad".encode() in copied
+
+    def test_xlsx(self, superuser, varied):
+        FormSubmission.objects.filter(pk=varied[3].pk).update(form_data=self.ANSWERS)
+        assert_xlsx_same(queryset_for(superuser))
 
 
 class TestSetting:
@@ -585,6 +610,27 @@ class TestXlsxFromCopy:
             form_data=Value(None, output_field=JSONField())
         )
         assert_xlsx_same(queryset_for(superuser))
+
+    def test_local_midnight(self, superuser, varied):
+        # A time at midnight is a whole number of days, which Python writes as "46038.0";
+        # 23:00 UTC in January is midnight in Copenhagen.
+        midnight = datetime.datetime(2026, 1, 15, 23, 0, tzinfo=datetime.UTC)
+        FormSubmission.objects.filter(pk=varied[1].pk).update(submit_time=midnight)
+        FormSubmission.objects.filter(pk=varied[2].pk).update(consent_given_at=midnight)
+        xml, *_ = xlsx_export(queryset_for(superuser), use_copy=True)
+        assert b'<c s="1"><v>46038.0</v></c>' in xml
+        assert_xlsx_same(queryset_for(superuser))
+
+    def test_times_whatever_the_float_output_setting(self, superuser, varied):
+        # The date serials are printed shortest, as repr(), also when the session prints
+        # floats with 15 digits (extra_float_digits 0).
+        with connection.cursor() as cursor:
+            cursor.execute("SET extra_float_digits = 0")
+        try:
+            assert_xlsx_same(queryset_for(superuser))
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET extra_float_digits")
 
     def test_scoped_staff(self, vvs_staff, el_staff, varied):
         for user in (vvs_staff, el_staff):
