@@ -576,11 +576,12 @@ class SqlBuilder:
             + f" ELSE NULLIF({sql}, '') END"
         )
 
-    def local_time(self, sql, tz_name):
+    def local_time(self, sql):
         """``YYYY-MM-DD HH:MM`` in the site's time zone, as :func:`local_time_formatter`:
-        the first 16 characters of the local time's ISO text (DateStyle ISO, see
-        :func:`copy_cursor`), several times cheaper than to_char()."""
-        return self.sql(f"left(({sql} AT TIME ZONE %s)::text, 16)", tz_name)
+        the first 16 characters of the time's ISO text in the session's time zone (DateStyle
+        ISO and TimeZone, see :func:`copy_cursor`), several times cheaper than to_char()
+        of it AT TIME ZONE."""
+        return f"left({sql}::text, 16)"
 
     def label(self, sql, labels, default=None):
         """A choice's label (``labels``: value to label), else ``default`` (SQL; the stored
@@ -687,7 +688,6 @@ def copy_query(queryset, columns, xml=False):
     if [column.key for column in columns if not column.is_form_field] != FIXED_KEYS:
         raise ValueError("copy_query() builds the fixed cells in FIXED_COLUMNS order")
     quote = connections[queryset.db].ops.quote_name
-    tz_name = timezone.get_default_timezone_name()
     yes, no = _("Yes"), _("No")
     policy_versions = queryset.policy_versions()
     versions = {revision: str(version) for revision, version in policy_versions.items()}
@@ -729,8 +729,8 @@ def copy_query(queryset, columns, xml=False):
     }
     if xml:
         # The local times once, for the date cells' serial numbers.
-        fields["c_submitted"] = Sql("({0} AT TIME ZONE %s)", "submit_time", params=[tz_name])
-        fields["c_consented"] = Sql("({0} AT TIME ZONE %s)", "consent_given_at", params=[tz_name])
+        fields["c_submitted"] = Sql("{0}::timestamp", "submit_time")  # the session's zone
+        fields["c_consented"] = Sql("{0}::timestamp", "consent_given_at")
     inner, inner_params = inner_query(queryset, columns, fields)
     sql = SqlBuilder(neutral=not xml)
     # Each editor field's answer as text (t.f0, t.f1…: the inner query's), and as jsonb
@@ -781,11 +781,11 @@ def copy_query(queryset, columns, xml=False):
         "id": "t.c_id",
         "site": sql.text("COALESCE(NULLIF(t.c_site_name, ''), t.c_hostname)"),
         "form": sql.text("t.c_title"),
-        "received": sql.local_time("t.c_submitted", tz_name),
+        "received": sql.local_time("t.c_submitted"),
         "status": sql.label(
             "t.c_status", {v: str(label) for v, label in SubmissionStatus.choices}
         ),
-        "consent_given_at": sql.local_time("t.c_consented", tz_name),
+        "consent_given_at": sql.local_time("t.c_consented"),
         "consent_text": sql.text("t.c_consent_text"),
         "consent_language": sql.text("t.c_language"),
         "legal_basis": sql.label("t.c_basis", {v: str(label) for v, label in LegalBasis.choices}),
@@ -941,17 +941,25 @@ def copy_xml_query(queryset, columns, sql, marker, number_flag, versions, inner,
 
 
 # The session settings the COPY queries are written for: JIT compiling the wide SELECT costs
-# PostgreSQL more than running it (about a second), dates and times are cast to text in ISO
-# form, and a double is printed in its shortest exact form, as Python's repr() prints a
-# float (the XLSX's times). Each is set back to what it was afterwards.
-COPY_SETTINGS = {"jit": "off", "datestyle": "ISO, YMD", "extra_float_digits": "1"}
+# PostgreSQL more than running it (about a second); times are cast to text in ISO form in the
+# site's time zone (TIME_ZONE, Copenhagen), and a double is printed in its shortest exact
+# form, as Python's repr() prints a float (the XLSX's times). Each is set back to what it was
+# afterwards.
+def copy_settings():
+    return {
+        "jit": "off",
+        "datestyle": "ISO, YMD",
+        "timezone": timezone.get_default_timezone_name(),
+        "extra_float_digits": "1",
+    }
 
 
 @contextmanager
 def copy_cursor(using):
     """The psycopg 3 cursor under Django's wrapper for database ``using`` (it binds COPY's
-    parameters client-side: COPY itself takes none), with COPY_SETTINGS in force."""
-    names = list(COPY_SETTINGS)
+    parameters client-side: COPY itself takes none), with copy_settings() in force."""
+    wanted = copy_settings()
+    names = list(wanted)
     with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT " + ", ".join("current_setting(%s)" for _name in names),
@@ -959,7 +967,7 @@ def copy_cursor(using):
         )
         before = cursor.fetchone()
         changes = ", ".join("set_config(%s, %s, false)" for _name in names)
-        cursor.execute(f"SELECT {changes}", [v for item in COPY_SETTINGS.items() for v in item])
+        cursor.execute(f"SELECT {changes}", [v for item in wanted.items() for v in item])
         restored = [value for pair in zip(names, before, strict=True) for value in pair]
         try:
             yield cursor.cursor

@@ -443,19 +443,24 @@ class TestSetting:
         settings.FORMS_EXPORT_COPY = True
         assert isinstance(next(export.csv_export_stream(queryset)), bytes)
 
-    def test_session_settings_restored(self, settings, superuser, varied):
-        # COPY runs with JIT off and DateStyle ISO; the connection gets its own back, also
-        # when they were not the defaults.
+    @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+    def test_session_settings_restored(self, settings, superuser, varied, fmt):
+        # COPY runs with its own JIT, DateStyle, TimeZone and float output; the connection
+        # gets its own back (Django's UTC among them), also when they were not the defaults.
         settings.FORMS_EXPORT_COPY = True
+        names = list(export.copy_settings())
+        read = "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
         with connection.cursor() as cursor:
             cursor.execute("SET datestyle = 'ISO, DMY'")
-            cursor.execute("SELECT current_setting('jit'), current_setting('datestyle')")
+            cursor.execute(read)
             before = cursor.fetchone()
-        b"".join(export.csv_export_stream(queryset_for(superuser)))
+        stream = export.csv_export_stream if fmt == "csv" else export.xlsx_stream
+        b"".join(stream(queryset_for(superuser)))
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('jit'), current_setting('datestyle')")
+            cursor.execute(read)
             assert cursor.fetchone() == before
             cursor.execute("RESET datestyle")
+        assert "UTC" in before
 
     def test_times_whatever_the_datestyle(self, settings, superuser, varied):
         # The times and dates are cast to text in ISO form whatever DateStyle the session has
