@@ -73,12 +73,22 @@ def restore(path):
 
 
 def drop_all_tables():
-    """A PostgreSQL schema as a fresh database has it (pg_restore then recreates it all)."""
+    """A PostgreSQL schema as a fresh database has it (pg_restore then recreates it all):
+    no tables (their triggers go with them) and none of the functions our migrations made
+    (forms_app 0015's trigger function), only those of extensions."""
     tables = connection.introspection.table_names(include_views=False)
-    if tables:
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if tables:
             cursor.execute(f"DROP TABLE IF EXISTS {', '.join(map(quote, tables))} CASCADE")
+        cursor.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc AS p"
+            " JOIN pg_namespace AS n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = current_schema() AND NOT EXISTS ("
+            "SELECT FROM pg_depend AS d WHERE d.objid = p.oid AND d.deptype = 'e')"
+        )
+        for (function,) in cursor.fetchall():
+            cursor.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")
 
 
 def contents():
