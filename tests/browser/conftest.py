@@ -3,11 +3,13 @@
 They skip (saying why) where chromium or Playwright is missing; CI installs both.
 """
 
+import io
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -111,3 +113,22 @@ def ci_requires_browser():
         import playwright.sync_api  # noqa: F401
     except ImportError as error:
         pytest.fail(f"CI=1 but Playwright is not installed: {error}")
+
+
+@pytest.fixture
+def photo_file(tmp_path):
+    """A photo of the installation on the visitor's disk, to attach to the quote form."""
+    path = tmp_path / "vandhane.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 120, 200)).save(buffer, format="JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.fixture
+def submission(sites):
+    """Mette's quote to MIH VVS, as the public form stores it (Jens's quote beside it)."""
+    from tests.factories import FormSubmissionFactory
+
+    FormSubmissionFactory(answers={"navn": "Jens Ølgaard", "e_mail": "jens@example.dk"})
+    return FormSubmissionFactory(answers={"beskrivelse_af_opgaven": "Utæt blandingsbatteri."})

@@ -8,12 +8,10 @@ cookies were all lost on the way (a restarted browser) gives the form back with 
 typed, and the post after that lands on a thank-you page with the reference number.
 """
 
-import io
 import os
 import re
 
 import pytest
-from PIL import Image
 
 from forms_app.models import FormSubmission
 
@@ -57,15 +55,6 @@ TYPED = {
     "e_mail": ("mette@example.dk", "email", "email"),
     "beskrivelse_af_opgaven": ("Utæt blandingsbatteri.", None, None),
 }
-
-
-@pytest.fixture
-def photo_file(tmp_path):
-    path = tmp_path / "vandhane.jpg"
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), (30, 120, 200)).save(buffer, format="JPEG")
-    path.write_bytes(buffer.getvalue())
-    return path
 
 
 def fill(page):

@@ -1,14 +1,12 @@
 """Issue 13 on a phone (390×844): the error summary takes the focus, the browser can autofill,
 an expired CSRF cookie gives the form back, and the thank-you page shows a reference."""
 
-import io
 import re
 
 import pytest
 from django.test import override_settings
 from django.utils import translation
 from django.utils.translation import gettext
-from PIL import Image
 
 from forms_app.models import FormSubmission
 
@@ -20,15 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def da(message):
     with translation.override("da"):
         return gettext(message)
-
-
-@pytest.fixture
-def photo_file(tmp_path):
-    path = tmp_path / "vandhane.jpg"
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), (30, 120, 200)).save(buffer, format="JPEG")
-    path.write_bytes(buffer.getvalue())
-    return path
 
 
 def fill_quote(page):

@@ -1,26 +1,14 @@
 """A visitor on a phone asks for a quote with a photo of the installation."""
 
-import io
 import re
 
 import pytest
-from PIL import Image
 
 from forms_app.models import FormSubmission, SubmissionPhoto
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def photo_file(tmp_path):
-    path = tmp_path / "vandhane.jpg"
-    image = Image.new("RGB", (640, 480), (30, 120, 200))
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG")
-    path.write_bytes(buffer.getvalue())
-    return path
 
 
 def test_visitor_sends_a_quote_request_with_a_photo(page, site_url, sites, photo_file, screenshot):

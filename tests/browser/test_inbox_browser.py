@@ -4,18 +4,11 @@ import re
 
 import pytest
 
-from tests.factories import PASSWORD, FormSubmissionFactory
+from tests.factories import PASSWORD
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def submission(sites):
-    """Mette's quote to MIH VVS, as the public form stores it."""
-    FormSubmissionFactory(answers={"navn": "Jens Ølgaard", "e_mail": "jens@example.dk"})
-    return FormSubmissionFactory(answers={"beskrivelse_af_opgaven": "Utæt blandingsbatteri."})
 
 
 def test_staff_puts_a_quote_on_legal_hold(browser, site_url, vvs_staff, submission, screenshot):

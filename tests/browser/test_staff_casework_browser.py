@@ -5,17 +5,11 @@ import re
 
 import pytest
 
-from tests.factories import PASSWORD, FormSubmissionFactory
+from tests.factories import PASSWORD
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def submission(sites):
-    FormSubmissionFactory(answers={"navn": "Jens Ølgaard", "e_mail": "jens@example.dk"})
-    return FormSubmissionFactory(answers={"beskrivelse_af_opgaven": "Utæt blandingsbatteri."})
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
