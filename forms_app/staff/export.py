@@ -772,10 +772,15 @@ def copy_query(queryset, columns, xml=False):
             )
         return f"(NOT t.c_plain AND jsonb_typeof({value}) = 'number')"
 
+    def form_cell(index):
+        """The editor field's cell text (neutralised for the CSV)."""
+        return sql.form_value(values[index], texts[index], "t.c_plain", numbers[index], yes, no)
+
     if xml:
-        return copy_xml_query(
-            queryset, columns, sql, selected[0], number_flag, policy_versions, inner, inner_params
+        statement = copy_xml_query(
+            len(values), sql, selected[0], form_cell, number_flag, policy_versions, inner
         )
+        return statement, [*sql.params, *inner_params]
     # Built in FIXED_COLUMNS order, the order their parameters must come in.
     cells = {
         "id": "t.c_id",
@@ -800,16 +805,7 @@ def copy_query(queryset, columns, xml=False):
     form_index = 0
     for column in columns:
         if column.is_form_field:
-            selected.append(
-                sql.form_value(
-                    values[form_index],
-                    texts[form_index],
-                    "t.c_plain",
-                    numbers[form_index],
-                    yes,
-                    no,
-                )
-            )
+            selected.append(form_cell(form_index))
             form_index += 1
         else:
             selected.append(cells[column.key])
@@ -869,8 +865,10 @@ def sql_xml_day(sql):
     )
 
 
-def copy_xml_query(queryset, columns, sql, marker, number_flag, versions, inner, inner_params):
-    """``(sql, params)`` (built by :func:`copy_query` with ``xml``): per row, the form_data
+def copy_xml_query(form_count, sql, marker, form_cell, number_flag, versions, inner):
+    """The SELECT :func:`copy_query` makes with ``xml`` (its parameters: ``sql``'s, then
+    ``inner``'s; ``form_cell(index)`` and ``number_flag(index)`` give an editor field's cell
+    text and whether that is a number): per row, the form_data
     where only Python formats some answer (else NULL), and the row's worksheet XML, the
     same as :func:`xlsx_rows` makes of row_chunks()'s row; for a row with form_data, without
     its editor fields' cells and its ``</row>`` (Python adds them).
@@ -881,20 +879,10 @@ def copy_xml_query(queryset, columns, sql, marker, number_flag, versions, inner,
     rest inline strings (escaped, characters XML forbids dropped), so the web process only
     passes the rows on.
     """
-    form_count = sum(column.is_form_field for column in columns)
     middle = [f"{marker} AS d"]
     for index in range(form_count):
-        middle.append(
-            sql.form_value(
-                f"(t.c_data -> {sql_literal(columns[len(FIXED_KEYS) + index].key)})",
-                f"t.f{index}",
-                "t.c_plain",
-                columns[len(FIXED_KEYS) + index].field_type == "number",
-                _("Yes"),
-                _("No"),
-            )
-            + f" AS v{index}"
-        )
+        # In the order of the SQL text, as sql's parameters must be.
+        middle.append(f"{form_cell(index)} AS v{index}")
         middle.append(f"{number_flag(index)} AS n{index}")
     middle_sql = f"SELECT {', '.join(middle)}, t.* FROM ({inner}) AS t OFFSET 0"  # noqa: S608
     yes, no = xlsx_cell(_("Yes")), xlsx_cell(_("No"))
@@ -937,7 +925,7 @@ def copy_xml_query(queryset, columns, sql, marker, number_flag, versions, inner,
         f"SELECT m.d, CASE WHEN m.d IS NULL THEN {row_xml} ELSE {fixed_xml} END"  # noqa: S608
         f" FROM ({middle_sql}) AS m"
     )
-    return statement, [*sql.params, *inner_params]
+    return statement
 
 
 # The session settings the COPY queries are written for: JIT compiling the wide SELECT costs
@@ -1250,11 +1238,11 @@ def xlsx_rows(rows):
     return "".join("<row>" + "".join(map(xlsx_cell, row)) + "</row>" for row in rows)
 
 
-def marked_rows_xml(joined, empty):
+def marked_rows_xml(joined):
     """Worksheet XML of rows joined with the ROW and CELL markers, number cells between
-    NUM_OPEN and NUM_CLOSE and an empty cell written as ``empty``: escaped in one go, then the
-    markers replaced by the XML of text, number and empty cells (used by :func:`xlsx_chunk`
-    and the COPY-fed chunks; the caller has checked no value holds a marker)."""
+    NUM_OPEN and NUM_CLOSE and an empty cell written as EMPTY: escaped in one go, then the
+    markers replaced by the XML of text, number and empty cells (for :func:`xlsx_chunk`,
+    which has checked no value holds a marker)."""
     for character, reference in XML_ESCAPES:
         if character in joined:
             joined = joined.replace(character, reference)
@@ -1267,7 +1255,7 @@ def marked_rows_xml(joined, empty):
         .replace(TEXT_OPEN + DATETIME_OPEN, DATETIME_CELL)
         .replace(TEXT_OPEN + DATE_OPEN, DATE_CELL)
         .replace(NUM_CLOSE + TEXT_CLOSE, "</v></c>")
-        .replace(TEXT_OPEN + empty + TEXT_CLOSE, EMPTY_CELL)
+        .replace(TEXT_OPEN + EMPTY + TEXT_CLOSE, EMPTY_CELL)
     )
 
 
@@ -1314,7 +1302,7 @@ def xlsx_chunk(rows):
     joined = ROW.join(tokens)
     if len(MARKERS.findall(joined)) != markers:
         return xlsx_rows(rows)
-    return marked_rows_xml(joined, empty=EMPTY)
+    return marked_rows_xml(joined)
 
 
 # Column widths (in characters) by fixed column and by editor field type; other columns
